@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hotvm firmware core: the guest's SMCCC calls (ARM DEN 0028), PSCI
+ * (ARM DEN 0022) and TRNG (ARM DEN 0098), answered in userspace.
+ *
+ * Host independent: no KVM, no ioctl, no threads of its own. The backend
+ * decodes a trapped HVC/SMC into a struct fw_call, hands it to fw_call() and
+ * writes back c->nret result registers. Everything that touches a real vCPU
+ * is done by the VMM through the struct fw_platform hooks.
+ *
+ * Locking
+ * -------
+ * All per-vCPU state (power state, enabled flag, residency statistics), the
+ * service table and the call counters are protected by one mutex inside
+ * struct fw. Every public function may be called concurrently from any vCPU
+ * thread and from a control thread. Firmware calls are rare and short, so a
+ * single lock costs nothing measurable and makes the multi-CPU views
+ * (AFFINITY_INFO above level 0, SYSTEM_SUSPEND's "all others off") exact.
+ *
+ * Hooks: cpu_on, cpu_off, cpu_suspend, ram_valid, cpu_allowed and now_ns are
+ * called WITH the core lock held, so that the order in which the VMM sees
+ * power transitions is the order in which the core made them (a CPU_OFF of
+ * cpu 3 is reported before a later CPU_ON of cpu 3). They must not block on
+ * another vCPU and must not call any fw_* function. system_off,
+ * system_reset and system_suspend are called WITHOUT the lock and may call
+ * fw_* (for example fw_reset()). Never call fw_* while holding a VMM lock
+ * that a hook also takes.
+ *
+ * Service handlers registered with fw_register() are called without the
+ * core lock.
+ */
+#ifndef HOTVM_FW_H
+#define HOTVM_FW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define FW_MAX_CPUS		512
+#define FW_MAX_SERVICES		16
+#define FW_NARGS		17	/* x1..x17 (SMCCC 1.2) */
+#define FW_NRETS		18	/* x0..x17 */
+
+/* SMCCC function ID fields, ARM DEN 0028 section 2.5 */
+#define FW_SMCCC_FAST		(1u << 31)
+#define FW_SMCCC_SMC64		(1u << 30)
+#define FW_SMCCC_OWNER_SHIFT	24
+#define FW_SMCCC_OWNER_MASK	0x3fu
+#define FW_SMCCC_RESERVED	0x00fe0000u	/* bits 23:17, must be zero */
+#define FW_SMCCC_SVE_HINT	(1u << 16)	/* SMCCC 1.3, ignored for routing */
+#define FW_SMCCC_FN_MASK	0xffffu
+#define FW_SMCCC_NOT_SUPPORTED	(-1)
+
+/* PSCI (ARM DEN 0022), function n is 0x84000000 + n / 0xc4000000 + n */
+#define FW_PSCI_BASE32		0x84000000u
+#define FW_PSCI_BASE64		0xc4000000u
+#define FW_PSCI_NFUNCS		0x20u
+
+#define FW_PSCI_VERSION			0x00
+#define FW_PSCI_CPU_SUSPEND		0x01
+#define FW_PSCI_CPU_OFF			0x02
+#define FW_PSCI_CPU_ON			0x03
+#define FW_PSCI_AFFINITY_INFO		0x04
+#define FW_PSCI_MIGRATE			0x05
+#define FW_PSCI_MIGRATE_INFO_TYPE	0x06
+#define FW_PSCI_MIGRATE_INFO_UP_CPU	0x07
+#define FW_PSCI_SYSTEM_OFF		0x08
+#define FW_PSCI_SYSTEM_RESET		0x09
+#define FW_PSCI_FEATURES		0x0a
+#define FW_PSCI_CPU_FREEZE		0x0b
+#define FW_PSCI_CPU_DEFAULT_SUSPEND	0x0c
+#define FW_PSCI_NODE_HW_STATE		0x0d
+#define FW_PSCI_SYSTEM_SUSPEND		0x0e
+#define FW_PSCI_SET_SUSPEND_MODE	0x0f
+#define FW_PSCI_STAT_RESIDENCY		0x10
+#define FW_PSCI_STAT_COUNT		0x11
+#define FW_PSCI_SYSTEM_RESET2		0x12
+#define FW_PSCI_MEM_PROTECT		0x13
+#define FW_PSCI_MEM_PROTECT_CHECK_RANGE	0x14
+#define FW_PSCI_SYSTEM_OFF2		0x15
+
+#define FW_PSCI_0_2		0x00000002u
+#define FW_PSCI_1_0		0x00010000u
+#define FW_PSCI_1_1		0x00010001u
+#define FW_PSCI_1_3		0x00010003u
+
+/* PSCI return codes, ARM DEN 0022 section 5.2.2 */
+#define FW_PSCI_SUCCESS			0
+#define FW_PSCI_NOT_SUPPORTED		(-1)
+#define FW_PSCI_INVALID_PARAMETERS	(-2)
+#define FW_PSCI_DENIED			(-3)
+#define FW_PSCI_ALREADY_ON		(-4)
+#define FW_PSCI_ON_PENDING		(-5)
+#define FW_PSCI_INTERNAL_FAILURE	(-6)
+#define FW_PSCI_NOT_PRESENT		(-7)
+#define FW_PSCI_DISABLED		(-8)
+#define FW_PSCI_INVALID_ADDRESS		(-9)
+
+/* AFFINITY_INFO results (section 5.7) and NODE_HW_STATE results (5.15) */
+#define FW_PSCI_AFF_ON			0
+#define FW_PSCI_AFF_OFF			1
+#define FW_PSCI_AFF_ON_PENDING		2
+#define FW_PSCI_HW_ON			0
+#define FW_PSCI_HW_OFF			1
+#define FW_PSCI_HW_STANDBY		2
+
+/* SYSTEM_OFF2 types (PSCI 1.3) */
+#define FW_PSCI_OFF_TYPE_HIBERNATE	0x1u
+
+/* TRNG (ARM DEN 0098) */
+#define FW_TRNG_VERSION		0x84000050u
+#define FW_TRNG_FEATURES	0x84000051u
+#define FW_TRNG_GET_UUID	0x84000052u
+#define FW_TRNG_RND32		0x84000053u
+#define FW_TRNG_RND64		0xc4000053u
+#define FW_TRNG_FIRST		0x50u
+#define FW_TRNG_LAST		0x5fu
+
+/* MPIDR_EL1 affinity fields Aff3 (39:32) and Aff2..Aff0 (23:0) */
+#define FW_MPIDR_AFF_MASK	0xff00ffffffull
+
+enum fw_power {
+	FW_POWER_OFF,
+	FW_POWER_ON_PENDING,	/* CPU_ON accepted, target not running yet */
+	FW_POWER_ON,
+	FW_POWER_STANDBY,	/* CPU_SUSPEND standby / CPU_DEFAULT_SUSPEND */
+	FW_POWER_SUSPENDED,	/* powered-down suspend, SYSTEM_SUSPEND */
+};
+
+/* One SMCCC call, filled by the backend. */
+struct fw_call {
+	uint32_t id;			/* function ID from w0 */
+	bool smc;			/* conduit: SMC (else HVC) */
+	uint64_t args[FW_NARGS];	/* x1..x17; only fw_argc(id) are read */
+	uint64_t ret[FW_NRETS];		/* x0..x17 results */
+	/*
+	 * How many of ret[] (from x0) the backend must write. 0: nothing,
+	 * the calling CPU does not return from the call (CPU_OFF, SYSTEM_*,
+	 * powered-down suspend: the hook arranged what happens next).
+	 */
+	unsigned int nret;
+};
+
+/* Hooks the VMM implements. opaque is the pointer given to fw_create(). */
+struct fw_platform {
+	/*
+	 * Power on @cpu at @entry with x0 = @context_id (PSCI 5.6). The core
+	 * has already moved the target to ON_PENDING; it becomes ON when the
+	 * backend calls fw_online(). Must not block on the target. Non-zero
+	 * return: the core rolls the target back to OFF and the caller gets
+	 * INTERNAL_FAILURE. Required.
+	 */
+	int (*cpu_on)(void *opaque, unsigned int cpu, uint64_t entry,
+		      uint64_t context_id);
+	/* The calling @cpu is now OFF; stop it after fw_call(). Required. */
+	void (*cpu_off)(void *opaque, unsigned int cpu);
+	/*
+	 * The calling @cpu waits for a wake-up event after fw_call() returns,
+	 * then the backend calls fw_resume(). Standby: fw_call() set nret = 1,
+	 * ret[0] = SUCCESS, write them on wake. Power-down: nret = 0, resume
+	 * at @entry with x0 = @context_id. Required.
+	 */
+	void (*cpu_suspend)(void *opaque, unsigned int cpu, bool powerdown,
+			    uint64_t entry, uint64_t context_id);
+	/* SYSTEM_OFF (@type 0, @cookie 0) or SYSTEM_OFF2. Required. */
+	void (*system_off)(void *opaque, uint32_t type, uint64_t cookie);
+	/*
+	 * SYSTEM_RESET (@warm false, @type 0) or SYSTEM_RESET2 (@warm true
+	 * for the architectural warm reset, else @type >= 0x80000000 is a
+	 * vendor reset). Required.
+	 */
+	void (*system_reset)(void *opaque, bool warm, uint32_t type,
+			     uint64_t cookie);
+	/*
+	 * SYSTEM_SUSPEND from @cpu (every other CPU is OFF); like a
+	 * power-down cpu_suspend but for the whole system. Optional: NULL
+	 * means SYSTEM_SUSPEND is not offered.
+	 */
+	void (*system_suspend)(void *opaque, unsigned int cpu, uint64_t entry,
+			       uint64_t context_id);
+	/* Is @addr inside guest RAM? NULL: every address is. */
+	bool (*ram_valid)(void *opaque, uint64_t addr);
+	/* May @cpu be powered on now (extra policy)? NULL: yes. */
+	bool (*cpu_allowed)(void *opaque, unsigned int cpu);
+	/* Monotonic nanoseconds for PSCI_STAT_*; NULL: CLOCK_MONOTONIC. */
+	uint64_t (*now_ns)(void *opaque);
+};
+
+enum fw_suspend_format {
+	FW_SUSPEND_DEFAULT,	/* extended for PSCI >= 1.0, else original */
+	FW_SUSPEND_ORIGINAL,	/* power_state bit 16 = power-down */
+	FW_SUSPEND_EXTENDED,	/* power_state bit 30 = power-down (1.0+) */
+};
+
+/* A zeroed struct plus ncpus is a valid configuration. */
+struct fw_config {
+	unsigned int ncpus;		/* possible vCPUs, 1..FW_MAX_CPUS */
+	unsigned int nenabled;		/* 0..nenabled-1 enabled; 0: all */
+	/*
+	 * MPIDR of each vCPU (ncpus entries, e.g. read from KVM); only the
+	 * affinity fields are used, other bits (RES1 bit 31, U, MT) are
+	 * masked off. NULL: the default Aff0 = i % 16, Aff1 = (i / 16) % 256,
+	 * Aff2 = i / 4096. Copied by fw_create().
+	 */
+	const uint64_t *mpidr;
+	uint32_t psci_version;		/* FW_PSCI_*; 0: 1.1, or 1.3 if
+					 * system_off2 */
+	enum fw_suspend_format suspend_format;
+	bool system_off2;		/* offer SYSTEM_OFF2 (needs 1.3) */
+	bool system_suspend;		/* offer SYSTEM_SUSPEND (1.0+, and
+					 * needs the system_suspend hook) */
+	bool no_trng;			/* do not register the TRNG service */
+};
+
+/*
+ * A service for a range of function IDs. handler fills c->ret[] and
+ * c->nret (c->args are already narrowed to 32 bits for SMC32 IDs).
+ * argc may be NULL: all 17 argument registers are read.
+ */
+struct fw_service {
+	const char *name;
+	void (*handler)(void *opaque, unsigned int cpu, struct fw_call *c);
+	int (*argc)(void *opaque, uint32_t id);
+	void *opaque;
+};
+
+struct fw_cpu_status {
+	uint64_t mpidr;
+	bool enabled;
+	enum fw_power power;
+	uint64_t suspend_count[2];	/* [0] standby, [1] power-down */
+	uint64_t residency_us[2];
+};
+
+struct fw_status {
+	unsigned int ncpus;
+	uint32_t psci_version;
+	uint64_t psci_calls[2][FW_PSCI_NFUNCS];	/* [smc64][function] */
+	uint64_t trng_calls;
+	uint64_t service_calls[FW_MAX_SERVICES];	/* registration order */
+	const char *service_name[FW_MAX_SERVICES];
+	unsigned int nservices;
+	uint64_t unknown_calls;		/* answered NOT_SUPPORTED by routing */
+	struct fw_cpu_status cpu[FW_MAX_CPUS];
+};
+
+struct fw;
+
+/* NULL with errno set (EINVAL: bad config or missing required hook). */
+struct fw *fw_create(const struct fw_config *cfg,
+		     const struct fw_platform *plat, void *opaque);
+void fw_destroy(struct fw *fw);
+
+/* How many of x1..x17 the call @id reads (0 for unknown IDs). */
+int fw_argc(struct fw *fw, uint32_t id);
+/* Route and answer one call made by vCPU @cpu. Always answers. */
+void fw_call(struct fw *fw, unsigned int cpu, struct fw_call *c);
+
+/* Backend notifications; 0, or -EINVAL if @cpu is not in that state. */
+int fw_online(struct fw *fw, unsigned int cpu);	/* ON_PENDING -> ON */
+int fw_resume(struct fw *fw, unsigned int cpu);	/* STANDBY/SUSPENDED -> ON */
+/* System reset: every CPU OFF except boot CPU 0 ON; enabled flags kept. */
+void fw_reset(struct fw *fw);
+
+/*
+ * Hot-plug, from a control thread. fw_enable: 0 (also if already enabled),
+ * -EINVAL bad index. fw_disable: -EBUSY if the CPU is not OFF, -EPERM for
+ * the boot CPU 0. Against a concurrent CPU_ON either the CPU_ON wins (and
+ * fw_disable returns -EBUSY) or the disable wins (and CPU_ON gets DENIED).
+ */
+int fw_enable(struct fw *fw, unsigned int cpu);
+int fw_disable(struct fw *fw, unsigned int cpu);
+
+/* Topology and state queries. */
+uint64_t fw_mpidr(struct fw *fw, unsigned int cpu);	/* affinity bits */
+int fw_lookup(struct fw *fw, uint64_t mpidr);	/* index or -ENOENT */
+enum fw_power fw_state(struct fw *fw, unsigned int cpu);
+/* Consistent snapshot of everything for the control API. */
+void fw_status(struct fw *fw, struct fw_status *out);
+
+/*
+ * Attach @svc to function IDs [@first_id, @last_id] (both inclusive; an
+ * SMC32 and an SMC64 range are two registrations). -EEXIST if it overlaps
+ * a registered range, -EINVAL for an empty/bad range or a NULL handler,
+ * -ENOSPC when FW_MAX_SERVICES are registered. @svc is copied.
+ */
+int fw_register(struct fw *fw, uint32_t first_id, uint32_t last_id,
+		const struct fw_service *svc);
+
+/* The TRNG service (built in unless cfg->no_trng); registered by fw_create */
+int trng_register(struct fw *fw);
+
+#endif /* HOTVM_FW_H */
