@@ -1,0 +1,171 @@
+# hotvm: an arm64 KVM VMM with the guest firmware interface in userspace.
+#
+#   make              build/hotvm (static aarch64; cross-compiled on other hosts)
+#   make check        unit tests (ASan+UBSan), short fuzz runs, end-to-end tests
+#                     on real arm64 KVM (emulated arm64 host on x86_64)
+#   make demo         the hot-plug demo
+#   make fuzz         long fuzzing runs          make bench   benchmarks
+#   make setup        install/download what the build and tests need
+#
+# Variables: CROSS_COMPILE (default aarch64-linux-gnu- unless the host is
+# arm64), HOTVM_CACHE (download cache, default .cache), FUZZ_SECONDS.
+
+HOST_ARCH := $(shell uname -m)
+ifeq ($(HOST_ARCH),aarch64)
+CROSS_COMPILE ?=
+else
+CROSS_COMPILE ?= aarch64-linux-gnu-
+endif
+
+CC       := $(CROSS_COMPILE)gcc
+OBJCOPY  := $(CROSS_COMPILE)objcopy
+HOSTCC   ?= gcc
+FUZZCC   ?= clang
+PYTHON   ?= python3
+
+HOTVM_CACHE ?= $(CURDIR)/.cache
+export HOTVM_CACHE
+SYSROOT  := $(HOTVM_CACHE)/sysroot
+B        := build
+
+WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	    -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS   ?= -O2 -g
+# The cache's sysroot holds the arm64 libfdt/json-c and 6.12 uapi headers
+# (Debian 12's own headers predate the SMCCC filter).
+TCFLAGS  := $(WARN) $(CFLAGS) -D_GNU_SOURCE -Isrc -I$(SYSROOT)/usr/include \
+	    -I$(SYSROOT)/usr/include/aarch64-linux-gnu -MMD -MP
+TLDFLAGS := -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu
+TLIBS    := -lfdt -ljson-c -lpthread
+
+# Source sets. src/fw and src/lib are host-independent (no ioctl, no
+# <linux/kvm.h>); src/kvm is the only code that calls ioctl().
+FW_SRC   := $(wildcard src/fw/*.c)
+LIB_SRC  := $(wildcard src/lib/*.c)
+HOST_SRC := $(FW_SRC) $(LIB_SRC)
+KVM_SRC  := $(wildcard src/kvm/*.c)
+VMM_SRC  := $(wildcard src/vmm/*.c src/dev/*.c)
+
+T_OBJ_DIR := $(B)/target
+T_HOST_OBJ := $(HOST_SRC:%.c=$(T_OBJ_DIR)/%.o)
+T_KVM_OBJ  := $(KVM_SRC:%.c=$(T_OBJ_DIR)/%.o)
+T_VMM_OBJ  := $(VMM_SRC:%.c=$(T_OBJ_DIR)/%.o)
+
+.PHONY: all
+all: $(B)/hotvm
+
+$(SYSROOT)/.complete:
+	tools/setup --host-only
+
+$(T_OBJ_DIR)/%.o: %.c | $(SYSROOT)/.complete
+	@mkdir -p $(dir $@)
+	$(CC) $(TCFLAGS) -c $< -o $@
+
+$(B)/hotvm: $(T_VMM_OBJ) $(T_KVM_OBJ) $(T_HOST_OBJ)
+	$(CC) $(TLDFLAGS) -o $@ $^ $(TLIBS)
+
+# Native, sanitized build of the host-independent code, for unit tests.
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+HCFLAGS  := $(WARN) -O1 -g $(SAN) -D_GNU_SOURCE -Isrc -MMD -MP
+H_OBJ_DIR := $(B)/host
+H_OBJ    := $(HOST_SRC:%.c=$(H_OBJ_DIR)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+HLIBS    := -lcheck -lsubunit -lfdt -ljson-c -lm -lrt -lpthread
+
+$(H_OBJ_DIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HCFLAGS) -c $< -o $@
+
+$(B)/unit/%: tests/unit/%.c $(H_OBJ)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HCFLAGS) -Itests/unit -o $@ $< $(H_OBJ) $(HLIBS)
+
+.PHONY: unit
+unit: $(UNIT_BIN)
+	$(PYTHON) tools/runtests unit $(UNIT_BIN)
+
+# libFuzzer targets: tests/fuzz/fuzz_*.c over the host-independent code.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+FCFLAGS  := $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -D_GNU_SOURCE -Isrc
+FUZZ_SECONDS ?= 600
+
+$(B)/fuzz/%: tests/fuzz/%.c $(HOST_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZCC) $(FCFLAGS) -o $@ $< $(HOST_SRC) -lfdt -ljson-c -lpthread
+
+.PHONY: fuzz fuzz-short
+fuzz-short: $(FUZZ_BIN)
+	$(PYTHON) tools/runtests fuzz --seconds 20 $(FUZZ_BIN)
+fuzz: $(FUZZ_BIN)
+	$(PYTHON) tools/runtests fuzz --seconds $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+# Bare-metal arm64 guest payloads: tests/guest/NAME.c or NAME.S, linked with
+# the small runtime in tests/guest/lib/ at the start of guest RAM.
+GUEST_LIB := $(wildcard tests/guest/lib/*.c tests/guest/lib/*.S)
+GUEST_SRC := $(wildcard tests/guest/*.c tests/guest/*.S)
+GUEST_BIN := $(patsubst tests/guest/%,$(B)/guest/%.bin,$(basename $(GUEST_SRC)))
+GCFLAGS  := -std=c11 -Wall -Wextra -Werror -O2 -g -ffreestanding -fno-builtin \
+	    -nostdlib -mgeneral-regs-only -fno-pic -fno-stack-protector \
+	    -Itests/guest/lib
+GLDFLAGS := -nostdlib -static -Wl,-T,tests/guest/lib/guest.ld -Wl,--build-id=none
+
+$(B)/guest/%.elf: tests/guest/%.c $(GUEST_LIB) tests/guest/lib/guest.ld
+	@mkdir -p $(dir $@)
+	$(CC) $(GCFLAGS) $(GLDFLAGS) -o $@ $(filter %.c %.S,$^) -lgcc
+
+$(B)/guest/%.elf: tests/guest/%.S $(GUEST_LIB) tests/guest/lib/guest.ld
+	@mkdir -p $(dir $@)
+	$(CC) $(GCFLAGS) $(GLDFLAGS) -o $@ $(filter %.c %.S,$^) -lgcc
+
+$(B)/guest/%.bin: $(B)/guest/%.elf
+	$(OBJCOPY) -O binary $< $@
+
+# End-to-end test programs (static arm64) and the case scripts they run in.
+E2E_SRC  := $(wildcard tests/e2e/*.c)
+E2E_BIN  := $(E2E_SRC:tests/e2e/%.c=$(B)/e2e/%)
+
+$(B)/e2e/%: tests/e2e/%.c $(T_KVM_OBJ) $(T_HOST_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(TCFLAGS) -Itests/e2e $(TLDFLAGS) -o $@ $< $(T_KVM_OBJ) $(T_HOST_OBJ) $(TLIBS)
+
+# Everything the end-to-end cases need, laid out as they see it (tests/e2e/README).
+TESTROOT := $(B)/testroot
+.PHONY: testroot
+testroot: $(B)/hotvm $(E2E_BIN) $(GUEST_BIN) | setup-full
+	tools/mktestroot $(TESTROOT) $(B)/hotvm $(E2E_BIN) $(GUEST_BIN)
+
+.PHONY: e2e
+e2e: testroot
+	tools/testhost --root $(TESTROOT) --results $(B)/results/e2e.txt $(E2E_ARGS)
+
+.PHONY: setup setup-full
+setup setup-full:
+	tools/setup
+
+.PHONY: check
+check: setup-full
+	$(MAKE) all
+	tools/check
+
+.PHONY: demo
+demo: setup-full
+	$(MAKE) all
+	tools/demo
+
+.PHONY: bench
+bench: setup-full
+	$(MAKE) all
+	tools/bench
+
+.PHONY: format
+format:
+	clang-format -i $(wildcard src/*/*.c src/*/*.h tests/*/*.c tests/*/*.h)
+
+.PHONY: clean
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

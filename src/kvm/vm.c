@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+/* The KVM system and VM file descriptors, guest memory and the SMCCC filter. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+
+#include "kvm/kvm.h"
+
+int vm_open(struct kvm_vm *vm, const char *dev)
+{
+	int ret;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->vm_fd = -1;
+	vm->sys_fd = open(dev ? dev : "/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->sys_fd < 0) {
+		return -errno;
+	}
+	ret = ioctl(vm->sys_fd, KVM_GET_API_VERSION, 0);
+	if (ret != KVM_API_VERSION) {
+		ret = ret < 0 ? -errno : -ENOTSUP;
+		goto fail;
+	}
+	ret = ioctl(vm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (ret <= 0) {
+		ret = ret < 0 ? -errno : -EINVAL;
+		goto fail;
+	}
+	vm->run_size = (size_t)ret;
+	/* Type 0: the default IPA size (40 bits), plenty for hotvm's map. */
+	do {
+		vm->vm_fd = ioctl(vm->sys_fd, KVM_CREATE_VM, 0);
+	} while (vm->vm_fd < 0 && errno == EINTR);
+	if (vm->vm_fd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	close(vm->sys_fd);
+	vm->sys_fd = -1;
+	return ret;
+}
+
+void vm_close(struct kvm_vm *vm)
+{
+	if (vm->vm_fd >= 0) {
+		close(vm->vm_fd);
+	}
+	if (vm->sys_fd >= 0) {
+		close(vm->sys_fd);
+	}
+	vm->vm_fd = -1;
+	vm->sys_fd = -1;
+}
+
+/* KVM_CHECK_EXTENSION on the VM fd: the answer can depend on the VM. */
+int vm_check(struct kvm_vm *vm, long cap)
+{
+	int ret = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, cap);
+
+	return ret < 0 ? -errno : ret;
+}
+
+int vm_addmem(struct kvm_vm *vm, uint64_t gpa, void *hva, uint64_t size)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = vm->nslots,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)hva,
+	};
+
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		return -errno;
+	}
+	vm->nslots++;
+	return 0;
+}
+
+/* Linux >= 6.4 has the SMCCC filter; older kernels reject the attribute. */
+bool vm_hasfilter(struct kvm_vm *vm)
+{
+	struct kvm_device_attr attr = {
+		.group = KVM_ARM_VM_SMCCC_CTRL,
+		.attr = KVM_ARM_VM_SMCCC_FILTER,
+	};
+
+	return ioctl(vm->vm_fd, KVM_HAS_DEVICE_ATTR, &attr) == 0;
+}
+
+/*
+ * Install one filter range [base, base + count). Must happen before any
+ * vCPU's first KVM_RUN (else -EBUSY); overlapping ranges and the reserved
+ * Arm Architecture range give -EEXIST.
+ */
+int vm_filter(struct kvm_vm *vm, uint32_t base, uint32_t count, enum kvm_filter_action act)
+{
+	struct kvm_smccc_filter filter = {
+		.base = base,
+		.nr_functions = count,
+		.action = (uint8_t)act,
+	};
+	struct kvm_device_attr attr = {
+		.group = KVM_ARM_VM_SMCCC_CTRL,
+		.attr = KVM_ARM_VM_SMCCC_FILTER,
+		.addr = (uint64_t)(uintptr_t)&filter,
+	};
+
+	if (ioctl(vm->vm_fd, KVM_SET_DEVICE_ATTR, &attr) < 0) {
+		return -errno;
+	}
+	return 0;
+}
