@@ -2,7 +2,7 @@
 /*
  * hotvm control protocol: JSON requests and responses, one per line, over a
  * UNIX socket (docs/api.md). Host independent: parsing and formatting only;
- * the socket server lives in src/vmm/api.c.
+ * the socket server lives in src/lib/api.c.
  *
  * Every function that returns a string returns a malloc'ed, NUL-terminated
  * line ending in '\n' (or NULL when out of memory); the caller frees it.

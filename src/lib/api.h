@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The control API server: a UNIX socket speaking the protocol of
+ * src/lib/proto.h (docs/api.md), served by one thread of its own.
+ *
+ * The VMM hands it the firmware core (status, hot-plug) and callbacks for
+ * what only the VMM can do (shutdown, reboot). Power events are pushed with
+ * api_emit() from any thread, including from firmware hooks that run under
+ * the core's lock: api_emit() never blocks on a client.
+ */
+#ifndef HOTVM_API_H
+#define HOTVM_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct fw;
+
+struct api_ops {
+	struct fw *fw;
+	bool hotplug; /* false with in-kernel PSCI: cpu-add/remove unavailable */
+	void *opaque;
+	/* Ask the VM to power off / reboot; 0 or -errno. Must not block. */
+	int (*shutdown)(void *opaque);
+	int (*reboot)(void *opaque);
+	/* "running", "rebooting", "shutting-down", ... */
+	const char *(*state)(void *opaque);
+};
+
+struct api;
+
+/*
+ * Create the socket at @path (mode 0600; refused if @path exists) and start
+ * serving. NULL on failure with a message in @err.
+ */
+struct api *api_start(const char *path, const struct api_ops *ops, char *err, size_t errlen);
+/* Deliver queued events, close every client, remove the socket. */
+void api_stop(struct api *api);
+/* Queue a power event for every "events" subscriber; @cpu < 0: none. */
+void api_emit(struct api *api, const char *type, int cpu);
+
+#endif
