@@ -34,6 +34,7 @@ static const char ctl_usage[] =
 	"  events               print power events as they happen (until the VM exits)\n"
 	"  shutdown             power the VM off\n"
 	"  reboot               reset the VM (in-process reboot)\n"
+	"  raw LINE             send LINE as it is; print the answer line (for testing)\n"
 	"\n"
 	"options:\n"
 	"  --api-socket PATH    the socket given to 'hotvm run --api-socket'\n"
@@ -217,6 +218,43 @@ static void print_result(const char *op, struct json_object *res)
 	}
 }
 
+/* Send @line verbatim (a newline is added); print the answer; 0 if "ok". */
+static int ctl_raw(const char *path, const char *line)
+{
+	struct ctl_conn *c = malloc(sizeof(*c));
+	size_t n = strlen(line);
+	char *buf = malloc(n + 1), *ans;
+	int ret = 1;
+
+	if (!c || !buf) {
+		goto out;
+	}
+	c->fd = -1;
+	memcpy(buf, line, n);
+	buf[n] = '\n';
+	if (ctl_connect(c, path, true) < 0) {
+		goto out;
+	}
+	if (send(c->fd, buf, n + 1, MSG_NOSIGNAL) != (ssize_t)(n + 1)) {
+		fprintf(stderr, "hotvm ctl: cannot send the request: %s\n", strerror(errno));
+		goto out;
+	}
+	ans = ctl_readline(c);
+	if (!ans) {
+		fprintf(stderr, "hotvm ctl: the server closed the connection without answering\n");
+		goto out;
+	}
+	printf("%s\n", ans);
+	ret = strstr(ans, "\"ok\":true") ? 0 : 1;
+out:
+	if (c && c->fd >= 0) {
+		close(c->fd);
+	}
+	free(c);
+	free(buf);
+	return ret;
+}
+
 /* Parse "N" strictly: a decimal vCPU index or count. */
 static int parse_count(const char *s, int64_t *out)
 {
@@ -290,6 +328,13 @@ int ctl_main(int argc, char **argv)
 	if (!path) {
 		fprintf(stderr, "hotvm ctl: --api-socket PATH is required\n");
 		return 2;
+	}
+	if (!strcmp(op, "raw")) {
+		if (optind != argc - 1) {
+			fprintf(stderr, "hotvm ctl: raw needs one argument, the request line\n");
+			return 2;
+		}
+		return ctl_raw(path, argv[optind]);
 	}
 	req = json_object_new_object();
 	json_object_object_add(req, "version", json_object_new_int(PROTO_VERSION));
