@@ -5,7 +5,9 @@
  * Every function returns 0 (or a non-negative value) on success and -errno
  * on failure; none of them exits or prints. Callers decide what an error
  * means. One file per concern: vm.c (system and VM fds, memory, the SMCCC
- * filter, device attributes), vcpu.c (vCPU creation, registers, KVM_RUN).
+ * filter, device attributes, interrupt lines), vcpu.c (vCPU creation,
+ * registers, power state, KVM_RUN and its exits), gic.c (the in-kernel
+ * vGICv3 and ITS).
  */
 #ifndef HOTVM_KVM_H
 #define HOTVM_KVM_H
@@ -13,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "lib/exit.h"
 
 struct kvm_run;
 
@@ -27,7 +31,14 @@ struct kvm_vcpu {
 	struct kvm_vm *vm;
 	unsigned int index;
 	int fd;
+	unsigned int features;	/* VCPU_FEAT_*, kept for warm resets */
 	struct kvm_run *run;
+};
+
+/* The in-kernel GICv3 (and ITS) device fds. */
+struct kvm_gic {
+	int fd;
+	int its_fd;	/* -1 without ITS */
 };
 
 /* SMCCC filter actions (KVM_SMCCC_FILTER_*). */
@@ -44,9 +55,24 @@ int vm_check(struct kvm_vm *vm, long cap);
 int vm_addmem(struct kvm_vm *vm, uint64_t gpa, void *hva, uint64_t size);
 bool vm_hasfilter(struct kvm_vm *vm);
 int vm_filter(struct kvm_vm *vm, uint32_t base, uint32_t count, enum kvm_filter_action act);
+int vm_irq(struct kvm_vm *vm, unsigned int intid, int level);	/* SPI line */
+int vm_enable(struct kvm_vm *vm, uint32_t cap);
+
+/* gic.c */
+int gic_create(struct kvm_vm *vm, struct kvm_gic *gic, uint64_t dist, uint64_t redist,
+	       uint64_t its);
+int gic_init(struct kvm_gic *gic);	/* after every vCPU exists */
+void gic_destroy(struct kvm_gic *gic);
 
 /* vcpu.c */
 #define VCPU_FEAT_POWER_OFF (1u << 0)
+#define VCPU_FEAT_PMU (1u << 1)
+
+enum vcpu_mp {
+	VCPU_MP_RUNNABLE,
+	VCPU_MP_STOPPED,
+	VCPU_MP_SUSPENDED,
+};
 
 int vcpu_create(struct kvm_vm *vm, struct kvm_vcpu *vcpu, unsigned int index);
 void vcpu_destroy(struct kvm_vcpu *vcpu);
@@ -54,10 +80,19 @@ int vcpu_init(struct kvm_vcpu *vcpu, unsigned int features);
 int vcpu_getreg(struct kvm_vcpu *vcpu, uint64_t id, uint64_t *val);
 int vcpu_setreg(struct kvm_vcpu *vcpu, uint64_t id, uint64_t val);
 int vcpu_run(struct kvm_vcpu *vcpu);
+int vcpu_setmp(struct kvm_vcpu *vcpu, enum vcpu_mp state);
+int vcpu_pmuirq(struct kvm_vcpu *vcpu, unsigned int intid);
+int vcpu_pmuinit(struct kvm_vcpu *vcpu);
+/* Set or clear run->immediate_exit (the next KVM_RUN returns -EINTR). */
+void vcpu_kick(struct kvm_vcpu *vcpu, bool on);
+/* Decode the last exit; e->data points into the shared run page. */
+void vcpu_exit(struct kvm_vcpu *vcpu, struct exit_info *e);
 
 /* Register IDs for vcpu_getreg/vcpu_setreg. */
 uint64_t kvm_xreg(unsigned int n); /* x0..x30 */
 uint64_t kvm_pcreg(void);
 uint64_t kvm_pstatereg(void);
+uint64_t kvm_mpidrreg(void);
+uint64_t kvm_psciverreg(void);
 
 #endif

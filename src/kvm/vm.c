@@ -116,3 +116,21 @@ int vm_filter(struct kvm_vm *vm, uint32_t base, uint32_t count, enum kvm_filter_
 	}
 	return 0;
 }
+
+/* Drive SPI @intid (32..1019) of the in-kernel vGIC to @level. */
+int vm_irq(struct kvm_vm *vm, unsigned int intid, int level)
+{
+	struct kvm_irq_level irq = {
+		.irq = (KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT) | intid,
+		.level = level ? 1 : 0,
+	};
+
+	return ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0 ? -errno : 0;
+}
+
+int vm_enable(struct kvm_vm *vm, uint32_t cap)
+{
+	struct kvm_enable_cap c = { .cap = cap };
+
+	return ioctl(vm->vm_fd, KVM_ENABLE_CAP, &c) < 0 ? -errno : 0;
+}

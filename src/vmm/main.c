@@ -7,6 +7,9 @@
 #include <linux/kvm.h>
 
 #include "kvm/kvm.h"
+#include "lib/config.h"
+#include "vmm/ctl.h"
+#include "vmm/vmm.h"
 
 #define HOTVM_VERSION "0.1.0"
 
@@ -15,6 +18,9 @@ static void usage(FILE *out)
 	fprintf(out, "usage: hotvm COMMAND [OPTIONS]\n"
 		     "\n"
 		     "commands:\n"
+		     "  run          boot a guest: hotvm run --kernel FILE [OPTIONS]\n"
+		     "               (kvmtool's run options; see 'hotvm run --help')\n"
+		     "  ctl          talk to a running hotvm's control API\n"
 		     "  probe        report what this host's KVM offers hotvm\n"
 		     "  --version    print the version\n"
 		     "  --help       this text\n");
@@ -40,6 +46,24 @@ static int cmd_probe(void)
 	return filter ? 0 : 1;
 }
 
+/* hotvm run: exit status 0 guest off, 1 error, 2 bad command line. */
+static int cmd_run(int argc, char **argv)
+{
+	struct config cfg;
+	char err[256];
+	int ret = config_parse(&cfg, argc, argv, err, sizeof(err));
+
+	if (ret == 1) {
+		config_help(stdout);
+		return 0;
+	}
+	if (ret) {
+		fprintf(stderr, "hotvm run: %s (try 'hotvm run --help')\n", err);
+		return 2;
+	}
+	return vmm_run(&cfg);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -53,6 +77,12 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--version")) {
 		printf("hotvm %s\n", HOTVM_VERSION);
 		return 0;
+	}
+	if (!strcmp(argv[1], "run")) {
+		return cmd_run(argc - 2, argv + 2);
+	}
+	if (!strcmp(argv[1], "ctl")) {
+		return ctl_main(argc - 1, argv + 1);
 	}
 	if (!strcmp(argv[1], "probe")) {
 		return cmd_probe();

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+/* From a vCPU exit to what the vCPU loop does next (see exit.h). */
+#include <stddef.h>
+
+#include "lib/exit.h"
+
+enum exit_action exit_decide(const struct exit_info *e, const struct exit_policy *p)
+{
+	switch (e->type) {
+	case EXIT_INTR:
+		return ACT_CHECK;
+	case EXIT_HYPERCALL:
+		/* Without the filter nothing is forwarded; one would be a bug. */
+		return p->psci_user ? ACT_HYPERCALL : ACT_FATAL;
+	case EXIT_MMIO:
+		return ACT_MMIO;
+	case EXIT_SHUTDOWN:
+		return ACT_POWEROFF;
+	case EXIT_RESET:
+		return p->reboot_exit ? ACT_POWEROFF : ACT_REBOOT;
+	case EXIT_WAKEUP:
+		return ACT_WAKE;
+	case EXIT_SUSPEND:
+		/*
+		 * Only KVM's PSCI reports SYSTEM_SUSPEND, and only if the VMM
+		 * opted in (hotvm does not): treat it as a spurious return.
+		 */
+		return ACT_CONTINUE;
+	case EXIT_CRASH:
+	case EXIT_FAIL_ENTRY:
+	case EXIT_INTERNAL:
+	case EXIT_OTHER:
+		break;
+	}
+	return ACT_FATAL;
+}
+
+/* KVM exit reason names for error messages (numbers from linux/kvm.h). */
+static const char *const names[] = {
+	[0] = "UNKNOWN", [1] = "EXCEPTION", [2] = "IO", [3] = "HYPERCALL",
+	[4] = "DEBUG", [5] = "HLT", [6] = "MMIO", [7] = "IRQ_WINDOW_OPEN",
+	[8] = "SHUTDOWN", [9] = "FAIL_ENTRY", [10] = "INTR", [11] = "SET_TPR",
+	[12] = "TPR_ACCESS", [17] = "INTERNAL_ERROR", [24] = "SYSTEM_EVENT",
+	[28] = "ARM_NISV", [39] = "MEMORY_FAULT",
+};
+
+const char *exit_name(uint32_t reason)
+{
+	if (reason < sizeof(names) / sizeof(names[0]) && names[reason]) {
+		return names[reason];
+	}
+	return "?";
+}

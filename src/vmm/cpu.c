@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vCPU threads: one per possible vCPU, one loop, one switch over the
+ * action exit_decide() picks for each exit. See vmm.h for the locking.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/vmm.h"
+
+#define PSTATE_EL1H_DAIF 0x3c5ull	/* EL1h, D A I F masked: firmware hand-over */
+
+void cpu_start(struct cpu *c, enum cpu_mode mode, uint64_t entry, uint64_t ctx)
+{
+	c->mode = mode;
+	c->entry = entry;
+	c->context = ctx;
+	c->state = CPU_START;
+	pthread_cond_signal(&c->wake);
+}
+
+void cpu_kick(struct cpu *c)
+{
+	if (c->state == CPU_RUNNING) {
+		/* immediate_exit covers a thread just about to enter KVM_RUN. */
+		vcpu_kick(&c->vcpu, true);
+		pthread_kill(c->thread, SIGUSR1);
+	}
+}
+
+static bool stopping(struct vmm *v)
+{
+	return __atomic_load_n(&v->req, __ATOMIC_ACQUIRE) != REQ_NONE;
+}
+
+/* Warm-reset the vCPU and point it at @entry with x0 = @x0 (PSCI 5.6). */
+static int enter_at(struct cpu *c, uint64_t entry, uint64_t x0)
+{
+	int ret = vcpu_init(&c->vcpu, c->vcpu.features & ~VCPU_FEAT_POWER_OFF);
+
+	ret = ret ? ret : vcpu_setreg(&c->vcpu, kvm_pstatereg(), PSTATE_EL1H_DAIF);
+	ret = ret ? ret : vcpu_setreg(&c->vcpu, kvm_pcreg(), entry);
+	ret = ret ? ret : vcpu_setreg(&c->vcpu, kvm_xreg(0), x0);
+	return ret;
+}
+
+static int power_on(struct cpu *c, enum cpu_mode mode, uint64_t entry, uint64_t ctx)
+{
+	struct vmm *v = c->vmm;
+	int ret;
+
+	switch (mode) {
+	case MODE_BOOT:
+		return enter_at(c, entry, ctx);
+	case MODE_ON:
+		ret = enter_at(c, entry, ctx);
+		if (!ret) {
+			fw_online(v->fw, c->index);
+		}
+		return ret;
+	case MODE_KERNEL:
+		/* KVM's own PSCI powers secondaries on: start them off. */
+		if (c->index == 0) {
+			return enter_at(c, entry, ctx);
+		}
+		return vcpu_init(&c->vcpu, c->vcpu.features | VCPU_FEAT_POWER_OFF);
+	}
+	return -EINVAL;
+}
+
+static void fatal(struct cpu *c, const char *what, const struct exit_info *e)
+{
+	uint64_t pc = 0;
+
+	vcpu_getreg(&c->vcpu, kvm_pcreg(), &pc);
+	if (e) {
+		fprintf(stderr,
+			"hotvm: vCPU %u: unexpected exit %s (%u)%s at PC 0x%llx "
+			"(detail 0x%llx)\n",
+			c->index, exit_name(e->reason), e->reason,
+			e->type == EXIT_HYPERCALL ? " hypercall" : "", (unsigned long long)pc,
+			(unsigned long long)(e->type == EXIT_HYPERCALL ? e->nr : e->hw));
+	} else {
+		fprintf(stderr, "hotvm: vCPU %u: %s at PC 0x%llx\n", c->index, what,
+			(unsigned long long)pc);
+	}
+	vmm_request(c->vmm, REQ_FAIL);
+}
+
+/*
+ * A forwarded SMCCC call: read only the argument registers the call uses,
+ * let the core answer, write back only its result registers.
+ */
+static int hypercall(struct cpu *c, const struct exit_info *e)
+{
+	struct vmm *v = c->vmm;
+	struct fw_call call;
+	int argc, ret = 0;
+
+	memset(&call, 0, sizeof(call));
+	call.id = (uint32_t)e->nr;
+	call.smc = e->smc;
+	argc = fw_argc(v->fw, call.id);
+	for (int i = 0; i < argc && i < FW_NARGS && !ret; i++) {
+		ret = vcpu_getreg(&c->vcpu, kvm_xreg((unsigned int)i + 1), &call.args[i]);
+	}
+	if (ret) {
+		return ret;
+	}
+	c->pend = PEND_NONE;
+	fw_call(v->fw, c->index, &call);
+	for (unsigned int i = 0; i < call.nret && i < FW_NRETS && !ret; i++) {
+		ret = vcpu_setreg(&c->vcpu, kvm_xreg(i), call.ret[i]);
+	}
+	return ret;
+}
+
+/* A suspended vCPU saw a wake-up event (KVM_SYSTEM_EVENT_WAKEUP). */
+static int wake(struct cpu *c)
+{
+	if (!c->suspended) {
+		return vcpu_setmp(&c->vcpu, VCPU_MP_RUNNABLE);
+	}
+	c->suspended = false;
+	fw_resume(c->vmm->fw, c->index);
+	if (c->powerdown) {
+		/* Power-down state lost the CPU context: resume like CPU_ON. */
+		return enter_at(c, c->resume_entry, c->resume_context);
+	}
+	/* Standby: x0 = SUCCESS was written when the call was answered. */
+	return vcpu_setmp(&c->vcpu, VCPU_MP_RUNNABLE);
+}
+
+static void mmio(struct cpu *c, const struct exit_info *e)
+{
+	struct vmm *v = c->vmm;
+
+	if (mmio_dispatch(&v->mmio, &c->vcpu, e->addr, e->data, e->len, e->write)) {
+		return;
+	}
+	/* Like kvmtool: reads of nothing are zero, writes vanish. Say so a few times. */
+	if (!e->write) {
+		memset(e->data, 0, e->len);
+	}
+	if (__atomic_fetch_add(&v->mmio_warnings, 1, __ATOMIC_RELAXED) < 10) {
+		vmm_log(LOG_WARNING, "vCPU %u: %u-byte MMIO %s at unmapped 0x%llx ignored",
+			c->index, e->len, e->write ? "write" : "read",
+			(unsigned long long)e->addr);
+	}
+}
+
+/* Run until the vCPU powers off or the VM stops; -1 after a fatal error. */
+static int run_loop(struct cpu *c)
+{
+	struct vmm *v = c->vmm;
+	struct exit_info e;
+	int ret;
+
+	c->suspended = false;
+	while (!stopping(v)) {
+		ret = vcpu_run(&c->vcpu);
+		if (ret == -EINTR) {
+			memset(&e, 0, sizeof(e));
+			e.type = EXIT_INTR;
+		} else if (ret < 0) {
+			fprintf(stderr, "hotvm: vCPU %u: KVM_RUN failed: %s\n", c->index,
+				strerror(-ret));
+			vmm_request(v, REQ_FAIL);
+			return -1;
+		} else {
+			vcpu_exit(&c->vcpu, &e);
+		}
+		switch (exit_decide(&e, &v->policy)) {
+		case ACT_CONTINUE:
+		case ACT_CHECK:
+			break;
+		case ACT_HYPERCALL:
+			ret = hypercall(c, &e);
+			if (ret) {
+				fatal(c, "cannot access registers for a firmware call", NULL);
+				return -1;
+			}
+			if (c->pend == PEND_OFF) {
+				return 0;
+			}
+			if (c->pend == PEND_SUSPEND) {
+				c->suspended = true;
+				ret = vcpu_setmp(&c->vcpu, VCPU_MP_SUSPENDED);
+				if (ret) {
+					fatal(c, "cannot suspend the vCPU", NULL);
+					return -1;
+				}
+			}
+			break;
+		case ACT_MMIO:
+			mmio(c, &e);
+			break;
+		case ACT_POWEROFF:
+			vmm_request(v, REQ_OFF);
+			break;
+		case ACT_REBOOT:
+			vmm_request(v, REQ_RESET);
+			break;
+		case ACT_WAKE:
+			if (wake(c)) {
+				fatal(c, "cannot resume the vCPU", NULL);
+				return -1;
+			}
+			break;
+		case ACT_FATAL:
+			fatal(c, NULL, &e);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void *cpu_thread(void *arg)
+{
+	struct cpu *c = arg;
+	struct vmm *v = c->vmm;
+
+	pthread_mutex_lock(&v->lock);
+	for (;;) {
+		enum cpu_mode mode;
+		uint64_t entry, ctx;
+		int ret;
+
+		while (!v->quit && !(c->state == CPU_START && v->req == REQ_NONE)) {
+			pthread_cond_wait(&c->wake, &v->lock);
+		}
+		if (v->quit) {
+			break;
+		}
+		c->state = CPU_RUNNING;
+		v->nrunning++;
+		vcpu_kick(&c->vcpu, false);
+		mode = c->mode;
+		entry = c->entry;
+		ctx = c->context;
+		pthread_mutex_unlock(&v->lock);
+
+		ret = power_on(c, mode, entry, ctx);
+		if (ret) {
+			fprintf(stderr, "hotvm: vCPU %u: cannot power on: %s\n", c->index,
+				strerror(-ret));
+			vmm_request(v, REQ_FAIL);
+		} else {
+			run_loop(c);
+		}
+
+		pthread_mutex_lock(&v->lock);
+		/* A CPU_ON may already have restarted it after its CPU_OFF. */
+		if (c->state == CPU_RUNNING) {
+			c->state = CPU_PARKED;
+		}
+		v->nrunning--;
+		pthread_cond_broadcast(&v->cond);
+	}
+	pthread_mutex_unlock(&v->lock);
+	return NULL;
+}

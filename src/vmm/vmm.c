@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `hotvm run`: build the machine, start the vCPU threads, and wait for the
+ * guest to power off, reset or fail. Read vmm_run() top to bottom.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+
+#include "dev/rtc.h"
+#include "dev/uart.h"
+#include "vmm/vmm.h"
+
+static int log_level = LOG_WARNING;
+
+void vmm_log(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > log_level) {
+		return;
+	}
+	va_start(ap, fmt);
+	fputs("hotvm: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+void vmm_request(struct vmm *v, enum vmm_req req)
+{
+	pthread_mutex_lock(&v->lock);
+	/* The first request wins, except that a failure overrides all. */
+	if (v->req == REQ_NONE || req == REQ_FAIL) {
+		__atomic_store_n(&v->req, req, __ATOMIC_RELEASE);
+	}
+	for (unsigned int i = 0; i < v->ncpus; i++) {
+		cpu_kick(&v->cpus[i]);
+	}
+	pthread_cond_broadcast(&v->cond);
+	pthread_mutex_unlock(&v->lock);
+}
+
+static void kick_handler(int sig)
+{
+	/* Only there so that SIGUSR1 interrupts KVM_RUN instead of killing us. */
+}
+
+static void uart_irq(void *opaque, int level)
+{
+	struct vmm *v = opaque;
+
+	vm_irq(&v->kvm, 32 + UART_SPI, level);
+}
+
+/* Open KVM and decide who answers PSCI. Errors are printed here. */
+static int open_kvm(struct vmm *v)
+{
+	struct config *cfg = v->cfg;
+	int ret, max;
+
+	ret = vm_open(&v->kvm, NULL);
+	if (ret == -ENOENT || ret == -ENODEV || ret == -ENXIO) {
+		fprintf(stderr, "hotvm: /dev/kvm not found: this host has no KVM "
+				"(an arm64 Linux host with KVM enabled is needed)\n");
+		return ret;
+	} else if (ret == -EACCES || ret == -EPERM) {
+		fprintf(stderr, "hotvm: no permission to use /dev/kvm (run as root or join "
+				"the group that owns it)\n");
+		return ret;
+	} else if (ret == -ENOTSUP) {
+		fprintf(stderr, "hotvm: KVM API version mismatch: KVM too old for hotvm\n");
+		return ret;
+	} else if (ret) {
+		fprintf(stderr, "hotvm: cannot create a VM with /dev/kvm: %s\n", strerror(-ret));
+		return ret;
+	}
+	max = vm_check(&v->kvm, KVM_CAP_MAX_VCPUS);
+	if (max > 0 && cfg->max_cpus > (unsigned long)max) {
+		fprintf(stderr, "hotvm: too many vCPUs: %lu requested, KVM allows at most %d\n",
+			cfg->max_cpus, max);
+		return -EINVAL;
+	}
+	if (vm_check(&v->kvm, KVM_CAP_ARM_PSCI_0_2) <= 0) {
+		fprintf(stderr, "hotvm: KVM too old: no PSCI 0.2 support\n");
+		return -ENOTSUP;
+	}
+	if (cfg->pmu && vm_check(&v->kvm, KVM_CAP_ARM_PMU_V3) <= 0) {
+		fprintf(stderr, "hotvm: --pmu: this host's KVM has no PMUv3 for guests\n");
+		return -ENOTSUP;
+	}
+	v->psci_user = cfg->psci == PSCI_USER;
+	if (v->psci_user && !vm_hasfilter(&v->kvm)) {
+		if (cfg->psci_set) {
+			fprintf(stderr, "hotvm: --psci=user needs KVM's SMCCC filter (Linux >= 6.4)\n");
+			return -ENOTSUP;
+		}
+		fprintf(stderr, "hotvm: KVM has no SMCCC filter (Linux < 6.4): using KVM's "
+				"in-kernel PSCI, vCPU hot-plug disabled\n");
+		v->psci_user = false;
+		cfg->max_cpus = cfg->cpus;
+	}
+	v->policy.psci_user = v->psci_user;
+	v->policy.reboot_exit = cfg->reboot == REBOOT_EXIT;
+	v->ncpus = (unsigned int)cfg->max_cpus;
+	v->nenabled = (unsigned int)cfg->cpus;
+	return 0;
+}
+
+static int map_ram(struct vmm *v)
+{
+	uint64_t size = (uint64_t)v->cfg->mem << 20;
+	void *hva;
+	int ret;
+
+	hva = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		   -1, 0);
+	if (hva == MAP_FAILED) {
+		fprintf(stderr, "hotvm: cannot allocate %lu MiB of guest RAM: %s\n", v->cfg->mem,
+			strerror(errno));
+		return -ENOMEM;
+	}
+	madvise(hva, size, MADV_HUGEPAGE);
+	v->ram = (struct ram){ .base = MAP_RAM, .size = size, .hva = hva };
+	ret = vm_addmem(&v->kvm, MAP_RAM, hva, size);
+	if (ret) {
+		fprintf(stderr, "hotvm: cannot give %lu MiB of RAM to KVM: %s\n", v->cfg->mem,
+			strerror(-ret));
+	}
+	return ret;
+}
+
+/*
+ * The vGIC and every possible vCPU, in the order KVM needs: GIC device,
+ * vCPUs (secondaries powered off), PMU interrupt, vGIC init, PMU init.
+ */
+static int create_cpus(struct vmm *v)
+{
+	unsigned int feat = v->cfg->pmu ? VCPU_FEAT_PMU : 0;
+	uint64_t redist = MAP_GIC_DIST - v->ncpus * MAP_GIC_REDIST_SIZE;
+	uint64_t its = v->cfg->irqchip == IRQCHIP_GICV3_ITS ? redist - MAP_GIC_ITS_SIZE : 0;
+	unsigned int i;
+	int ret;
+
+	ret = gic_create(&v->kvm, &v->gic, MAP_GIC_DIST, redist, its);
+	if (ret) {
+		fprintf(stderr, "hotvm: cannot create the in-kernel GICv3%s: %s\n",
+			its ? " with ITS" : "", strerror(-ret));
+		return ret;
+	}
+	v->cpus = calloc(v->ncpus, sizeof(*v->cpus));
+	v->mpidr = calloc(v->ncpus, sizeof(*v->mpidr));
+	if (!v->cpus || !v->mpidr) {
+		return -ENOMEM;
+	}
+	for (i = 0; i < v->ncpus; i++) {
+		struct cpu *c = &v->cpus[i];
+
+		c->vmm = v;
+		c->index = i;
+		c->vcpu.fd = -1;
+		pthread_cond_init(&c->wake, NULL);
+		ret = vcpu_create(&v->kvm, &c->vcpu, i);
+		ret = ret ? ret : vcpu_init(&c->vcpu, feat | (i ? VCPU_FEAT_POWER_OFF : 0));
+		ret = ret ? ret : (feat ? vcpu_pmuirq(&c->vcpu, PMU_INTID) : 0);
+		ret = ret ? ret : vcpu_getreg(&c->vcpu, kvm_mpidrreg(), &v->mpidr[i]);
+		if (ret) {
+			fprintf(stderr, "hotvm: cannot create vCPU %u: %s\n", i, strerror(-ret));
+			return ret;
+		}
+	}
+	ret = gic_init(&v->gic);
+	if (ret) {
+		fprintf(stderr, "hotvm: cannot initialise the vGIC: %s\n", strerror(-ret));
+		return ret;
+	}
+	for (i = 0; feat && i < v->ncpus; i++) {
+		ret = vcpu_pmuinit(&v->cpus[i].vcpu);
+		if (ret) {
+			fprintf(stderr, "hotvm: cannot initialise the PMU of vCPU %u: %s\n", i,
+				strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* The firmware core and the filter that feeds it; or KVM's own PSCI. */
+static int setup_firmware(struct vmm *v)
+{
+	struct fw_config fc = {
+		.ncpus = v->ncpus,
+		.nenabled = v->nenabled,
+		.mpidr = v->mpidr,
+		.psci_version = FW_PSCI_1_1,
+		.system_suspend = true,
+	};
+	uint64_t ver = 0;
+
+	if (!v->psci_user) {
+		/* The DT must promise what KVM's PSCI implements. */
+		if (vcpu_getreg(&v->cpus[0].vcpu, kvm_psciverreg(), &ver) || !ver) {
+			ver = FW_PSCI_0_2;
+		}
+		v->psci_version = (uint32_t)ver;
+		return 0;
+	}
+	v->psci_version = fc.psci_version;
+	v->fw = fw_create(&fc, &platform_ops, v);
+	if (!v->fw) {
+		fprintf(stderr, "hotvm: cannot create the firmware core: %s\n", strerror(errno));
+		return -errno;
+	}
+	return platform_filter(v);
+}
+
+static int setup_devices(struct vmm *v)
+{
+	int ret;
+
+	v->uart = uart_create(MAP_UART, STDIN_FILENO, STDOUT_FILENO, uart_irq, v);
+	if (!v->uart) {
+		return -ENOMEM;
+	}
+	ret = mmio_register(&v->mmio, MAP_UART, UART_SIZE, uart_mmio, v->uart);
+	if (!ret && !v->cfg->rtc_off) {
+		v->rtc = rtc_create(MAP_RTC);
+		ret = v->rtc ? mmio_register(&v->mmio, MAP_RTC, RTC_SIZE, rtc_mmio, v->rtc) : -ENOMEM;
+	}
+	return ret;
+}
+
+static int start_threads(struct vmm *v)
+{
+	struct sigaction sa = { .sa_handler = kick_handler, .sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+	for (unsigned int i = 0; i < v->ncpus; i++) {
+		int ret = pthread_create(&v->cpus[i].thread, NULL, cpu_thread, &v->cpus[i]);
+
+		if (ret) {
+			fprintf(stderr, "hotvm: cannot start vCPU thread %u: %s\n", i, strerror(ret));
+			return -ret;
+		}
+		v->cpus[i].thread_started = true;
+	}
+	return 0;
+}
+
+/* Under v->lock: power on the boot vCPU (and with KVM's PSCI, all). */
+static void power_on(struct vmm *v)
+{
+	enum cpu_mode mode = v->psci_user ? MODE_BOOT : MODE_KERNEL;
+	unsigned int n = v->psci_user ? 1 : v->ncpus;
+
+	for (unsigned int i = 0; i < v->ncpus; i++) {
+		v->cpus[i].state = CPU_PARKED;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		cpu_start(&v->cpus[i], mode, v->layout.entry, v->layout.dtb);
+	}
+}
+
+/* Warm reset: images back in place, firmware state back to boot. */
+static int reset(struct vmm *v)
+{
+	int ret = boot_load(v);
+
+	if (v->fw) {
+		fw_reset(v->fw);
+	}
+	uart_reset(v->uart);
+	vmm_log(LOG_INFO, "guest reset: rebooting");
+	return ret;
+}
+
+/* Wait for the guest to stop for good; returns the exit status. */
+static int supervise(struct vmm *v)
+{
+	enum vmm_req req;
+
+	pthread_mutex_lock(&v->lock);
+	power_on(v);
+	for (;;) {
+		while (v->req == REQ_NONE || v->nrunning > 0) {
+			pthread_cond_wait(&v->cond, &v->lock);
+		}
+		req = v->req;
+		if (req != REQ_RESET) {
+			break;
+		}
+		/* Every vCPU thread is parked: nothing touches KVM or the core. */
+		pthread_mutex_unlock(&v->lock);
+		if (reset(v)) {
+			pthread_mutex_lock(&v->lock);
+			req = REQ_FAIL;
+			break;
+		}
+		pthread_mutex_lock(&v->lock);
+		__atomic_store_n(&v->req, REQ_NONE, __ATOMIC_RELEASE);
+		power_on(v);
+	}
+	v->quit = true;
+	for (unsigned int i = 0; i < v->ncpus; i++) {
+		pthread_cond_signal(&v->cpus[i].wake);
+	}
+	pthread_mutex_unlock(&v->lock);
+	return req == REQ_OFF ? 0 : 1;
+}
+
+static void destroy(struct vmm *v)
+{
+	if (v->cpus) {
+		pthread_mutex_lock(&v->lock);
+		v->quit = true;
+		for (unsigned int i = 0; i < v->ncpus; i++) {
+			pthread_cond_signal(&v->cpus[i].wake);
+		}
+		pthread_mutex_unlock(&v->lock);
+		for (unsigned int i = 0; i < v->ncpus; i++) {
+			if (v->cpus[i].thread_started) {
+				pthread_join(v->cpus[i].thread, NULL);
+			}
+		}
+	}
+	uart_destroy(v->uart);
+	rtc_destroy(v->rtc);
+	if (v->fw) {
+		fw_destroy(v->fw);
+	}
+	for (unsigned int i = 0; v->cpus && i < v->ncpus; i++) {
+		if (v->cpus[i].vcpu.fd >= 0) {
+			vcpu_destroy(&v->cpus[i].vcpu);
+		}
+		pthread_cond_destroy(&v->cpus[i].wake);
+	}
+	if (v->gic.fd > 0) {
+		gic_destroy(&v->gic);
+	}
+	vm_close(&v->kvm);
+	if (v->ram.hva) {
+		munmap(v->ram.hva, v->ram.size);
+	}
+	free(v->cpus);
+	free(v->mpidr);
+	free(v->kernel);
+	free(v->initrd);
+	free(v->dtb);
+	pthread_cond_destroy(&v->cond);
+	pthread_mutex_destroy(&v->lock);
+}
+
+int vmm_run(struct config *cfg)
+{
+	struct vmm v = { .cfg = cfg, .gic = { -1, -1 } };
+	int status = 1;
+
+	log_level = cfg->loglevel;
+	v.kvm.sys_fd = v.kvm.vm_fd = -1;
+	pthread_mutex_init(&v.lock, NULL);
+	pthread_cond_init(&v.cond, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (cfg->api_socket) {
+		/* Issue 5: start the control API (src/vmm/api*.c) here. */
+		fprintf(stderr, "hotvm: --api-socket: the control API is not available yet\n");
+		goto out;
+	}
+	if (open_kvm(&v) || map_ram(&v) || boot_prepare(&v) || create_cpus(&v) ||
+	    setup_firmware(&v) || boot_dtb(&v) || setup_devices(&v) || boot_load(&v)) {
+		goto out;
+	}
+	vmm_log(LOG_INFO, "%u vCPUs (%u enabled), %lu MiB, %s, PSCI %u.%u in %s", v.ncpus,
+		v.nenabled, cfg->mem, v.info.linux_image ? "Linux Image" : "raw binary",
+		v.psci_version >> 16, v.psci_version & 0xffff,
+		v.psci_user ? "hotvm" : "KVM");
+	if (start_threads(&v) || uart_start(v.uart)) {
+		goto out;
+	}
+	status = supervise(&v);
+out:
+	destroy(&v);
+	return status;
+}

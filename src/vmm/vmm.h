@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VMM's internal API: one struct vmm per VM, one struct cpu per
+ * possible vCPU, each with its own thread.
+ *
+ * Threads and locking
+ * -------------------
+ * - Each vCPU thread owns its KVM vCPU: only that thread issues ioctls on
+ *   it (KVM serialises vCPU ioctls on a mutex that KVM_RUN holds, so
+ *   another thread's ioctl would wait for the guest). A powered-off vCPU's
+ *   thread is parked on its condition variable, in userspace.
+ * - vmm->lock protects every cpu's state/entry/context/mode and the VM
+ *   request. It is taken inside firmware hooks, which run under the core's
+ *   lock; so the order is fw lock -> vmm->lock, and nothing calls fw_*()
+ *   while holding vmm->lock.
+ * - Stopping (off, reset, failure): vmm_request() records the request and
+ *   kicks every running vCPU out of KVM_RUN (run->immediate_exit plus
+ *   SIGUSR1). Threads park; the main thread waits until none runs, then
+ *   exits or resets the machine and starts the boot vCPU again.
+ */
+#ifndef HOTVM_VMM_H
+#define HOTVM_VMM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dev/mmio.h"
+#include "fw/fw.h"
+#include "kvm/kvm.h"
+#include "lib/config.h"
+#include "lib/exit.h"
+#include "lib/image.h"
+#include "lib/ram.h"
+
+/* kvmtool's arm64 memory map (reference section 4). */
+#define MAP_UART		0x01000000ull
+#define MAP_RTC			0x01010000ull
+#define MAP_GIC_DIST		(0x40000000ull - 0x10000ull)
+#define MAP_GIC_REDIST_SIZE	0x20000ull	/* per vCPU */
+#define MAP_GIC_ITS_SIZE	0x20000ull
+#define MAP_RAM			0x80000000ull
+#define UART_SPI		0		/* INTID 32 */
+#define PMU_INTID		(16 + 7)	/* PPI 7 */
+
+enum cpu_state {
+	CPU_PARKED,	/* thread waits in userspace; vCPU off */
+	CPU_START,	/* asked to start at entry/context */
+	CPU_RUNNING,	/* thread in its run loop */
+};
+
+enum cpu_mode {
+	MODE_BOOT,	/* boot vCPU after power-on/reset: PC = kernel entry */
+	MODE_ON,	/* PSCI CPU_ON from the guest */
+	MODE_KERNEL,	/* --psci=kernel: KVM powers secondaries on itself */
+};
+
+enum cpu_pend {
+	PEND_NONE,
+	PEND_OFF,	/* CPU_OFF: park after this call */
+	PEND_SUSPEND,	/* CPU_SUSPEND / SYSTEM_SUSPEND: wait for wake-up */
+};
+
+enum vmm_req {
+	REQ_NONE,
+	REQ_OFF,	/* exit status 0 */
+	REQ_RESET,	/* reboot in-process */
+	REQ_FAIL,	/* exit status 1 (message already printed) */
+};
+
+struct vmm;
+
+struct cpu {
+	struct vmm *vmm;
+	unsigned int index;
+	struct kvm_vcpu vcpu;
+	pthread_t thread;
+	bool thread_started;
+	pthread_cond_t wake;
+
+	/* under vmm->lock */
+	enum cpu_state state;
+	enum cpu_mode mode;
+	uint64_t entry, context;
+
+	/* the vCPU thread's own: what its last firmware call arranged */
+	enum cpu_pend pend;
+	bool suspended, powerdown;
+	uint64_t resume_entry, resume_context;
+};
+
+struct vmm {
+	struct config *cfg;
+	bool psci_user;			/* SMCCC filter forwards PSCI to us */
+	struct exit_policy policy;
+
+	struct kvm_vm kvm;
+	struct kvm_gic gic;
+	struct ram ram;
+	struct fw *fw;
+	struct mmio_bus mmio;
+	struct uart *uart;
+	struct rtc *rtc;
+
+	unsigned int ncpus;		/* possible */
+	unsigned int nenabled;
+	struct cpu *cpus;
+	uint64_t *mpidr;
+	uint32_t psci_version;
+
+	/* images, kept in host memory and copied in at every (re)boot */
+	uint8_t *kernel, *initrd, *dtb;
+	size_t kernel_size, initrd_size, dtb_size;
+	struct image_info info;
+	struct image_layout layout;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;		/* main thread: a request, or a CPU parked */
+	enum vmm_req req;
+	unsigned int nrunning;
+	bool quit;
+	unsigned int mmio_warnings;
+};
+
+/* vmm.c */
+int vmm_run(struct config *cfg);
+void vmm_request(struct vmm *v, enum vmm_req req);
+void vmm_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* cpu.c */
+void *cpu_thread(void *arg);
+/* Under vmm->lock: ask @c's thread to start in @mode at @entry, x0 = @ctx. */
+void cpu_start(struct cpu *c, enum cpu_mode mode, uint64_t entry, uint64_t ctx);
+/* Under vmm->lock: get @c out of KVM_RUN if it is in its run loop. */
+void cpu_kick(struct cpu *c);
+
+/* platform.c */
+extern const struct fw_platform platform_ops;
+/* Forward the SMCCC ranges to userspace (before the first KVM_RUN). */
+int platform_filter(struct vmm *v);
+
+/* boot.c */
+int boot_prepare(struct vmm *v);	/* read images, lay out RAM */
+int boot_dtb(struct vmm *v);		/* build the DTB (needs MPIDRs) */
+int boot_load(struct vmm *v);		/* copy images into guest RAM */
+
+#endif
