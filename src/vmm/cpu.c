@@ -165,9 +165,14 @@ static int run_loop(struct cpu *c)
 			memset(&e, 0, sizeof(e));
 			e.type = EXIT_INTR;
 		} else if (ret < 0) {
-			fprintf(stderr, "hotvm: vCPU %u: KVM_RUN failed: %s\n", c->index,
-				strerror(-ret));
-			vmm_request(v, REQ_FAIL);
+			char what[160];
+
+			/* ENOSYS: a trapped access KVM cannot decode (no syndrome). */
+			snprintf(what, sizeof(what), "KVM_RUN failed: %s%s", strerror(-ret),
+				 ret == -ENOSYS ? " (guest access to MMIO that KVM cannot "
+						  "emulate, e.g. a load/store pair)" :
+						  "");
+			fatal(c, what, NULL);
 			return -1;
 		} else {
 			vcpu_exit(&c->vcpu, &e);
