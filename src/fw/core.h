@@ -23,6 +23,7 @@ struct fw_cpu {
 	uint64_t since_ns;		/* entry time of the current suspend */
 	uint64_t count[2];		/* suspend entries per FW_STAT_* */
 	uint64_t residency_ns[2];	/* completed time per FW_STAT_* */
+	uint64_t calls;			/* firmware calls this vCPU made */
 };
 
 struct fw_range {

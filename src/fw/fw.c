@@ -287,6 +287,7 @@ void fw_call(struct fw *fw, unsigned int cpu, struct fw_call *c)
 			fw_leave(fw, cpu);
 		}
 		caller_ok = true;
+		fw->cpu[cpu].calls++;
 	}
 	if (caller_ok && smccc_normalise(&id)) {
 		r = fw_route(fw, id);
@@ -505,6 +506,7 @@ void fw_status(struct fw *fw, struct fw_status *out)
 		s->mpidr = c->mpidr;
 		s->enabled = c->enabled;
 		s->power = c->power;
+		s->calls = c->calls;
 		for (k = 0; k < 2; k++) {
 			s->suspend_count[k] = c->count[k];
 			s->residency_us[k] = c->residency_ns[k] / 1000;

@@ -229,6 +229,7 @@ struct fw_cpu_status {
 	enum fw_power power;
 	uint64_t suspend_count[2];	/* [0] standby, [1] power-down */
 	uint64_t residency_us[2];
+	uint64_t calls;			/* SMCCC calls this vCPU made */
 };
 
 struct fw_status {

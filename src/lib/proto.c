@@ -347,6 +347,7 @@ struct json_object *proto_status(const struct fw_status *st, const char *vmstate
 		json_object_object_add(o, "mpidr", hexstr(c->mpidr));
 		json_object_object_add(o, "enabled", json_object_new_boolean(c->enabled));
 		json_object_object_add(o, "power", json_object_new_string(proto_powername(c->power)));
+		json_object_object_add(o, "calls", json_object_new_uint64(c->calls));
 		json_object_object_add(o, "suspends", json_object_new_uint64(c->suspend_count[0] +
 									      c->suspend_count[1]));
 		json_object_array_add(cpus, o);

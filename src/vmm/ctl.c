@@ -151,16 +151,18 @@ static void print_status(struct json_object *res)
 	       (long long)field_int(res, "possible"), (long long)field_int(res, "enabled"),
 	       (long long)field_int(res, "powered"),
 	       !strcmp(field_str(res, "hotplug"), "true") ? "" : " (hot-plug unavailable)");
-	printf("%-5s %-10s %-8s %-11s %s\n", "vCPU", "MPIDR", "ENABLED", "POWER", "SUSPENDS");
+	printf("%-5s %-10s %-8s %-11s %-8s %s\n", "vCPU", "MPIDR", "ENABLED", "POWER", "CALLS",
+	       "SUSPENDS");
 	if (json_object_object_get_ex(res, "vcpus", &cpus)) {
 		n = json_object_array_length(cpus);
 		for (i = 0; i < n; i++) {
 			struct json_object *c = json_object_array_get_idx(cpus, i);
 
-			printf("%-5lld %-10s %-8s %-11s %lld\n", (long long)field_int(c, "index"),
-			       field_str(c, "mpidr"),
+			printf("%-5lld %-10s %-8s %-11s %-8lld %lld\n",
+			       (long long)field_int(c, "index"), field_str(c, "mpidr"),
 			       !strcmp(field_str(c, "enabled"), "true") ? "yes" : "no",
-			       field_str(c, "power"), (long long)field_int(c, "suspends"));
+			       field_str(c, "power"), (long long)field_int(c, "calls"),
+			       (long long)field_int(c, "suspends"));
 		}
 	}
 	if (json_object_object_get_ex(res, "psci_calls", &calls)) {

@@ -262,6 +262,18 @@ START_TEST(test_hotplug)
 	}
 	expect_ok(fd, "{\"op\":\"cpu-remove\",\"cpu\":2}\n");
 	ck_assert_int_eq(cpu_on(2), FW_PSCI_DENIED);
+	{
+		/* vCPU 0 made 3 calls so far (CPU_ON, CPU_ON, CPU_ON), vCPU 2 one (CPU_OFF). */
+		struct json_object *r = call(fd, "{\"op\":\"status\"}\n"), *res, *cpus, *v;
+
+		ck_assert(json_object_object_get_ex(r, "result", &res));
+		ck_assert(json_object_object_get_ex(res, "vcpus", &cpus));
+		ck_assert(json_object_object_get_ex(json_object_array_get_idx(cpus, 0), "calls", &v));
+		ck_assert_int_eq(json_object_get_int(v), 3);
+		ck_assert(json_object_object_get_ex(json_object_array_get_idx(cpus, 2), "calls", &v));
+		ck_assert_int_eq(json_object_get_int(v), 1);
+		json_object_put(r);
+	}
 	expect_error(fd, "{\"op\":\"cpu-remove\",\"cpu\":0}\n", "not-permitted");
 	expect_error(fd, "{\"op\":\"cpu-add\",\"cpu\":4}\n", "out-of-range");
 	expect_error(fd, "{\"op\":\"cpu-add\",\"cpu\":100000}\n", "out-of-range");
