@@ -8,6 +8,7 @@
 struct platform plat;
 struct percpu percpu[GUEST_MAX_CPUS];
 enum conduit psci_conduit = HVC;
+static enum conduit boot_conduit = HVC;	/* the DT's psci method */
 volatile uint64_t smccc_calls, smccc_clobbers;
 volatile unsigned int tests_run, tests_failed;
 
@@ -325,7 +326,7 @@ void tests_resume(unsigned int run, unsigned int failed)
 
 void system_off(void)
 {
-	int64_t r = psci0(PSCI_SYSTEM_OFF);
+	int64_t r = r32(smccc(boot_conduit, PSCI_SYSTEM_OFF, 0, 0, 0).a0);
 
 	printf("# SYSTEM_OFF returned %ld\n", r);
 	for (;;)
@@ -368,8 +369,12 @@ void guest_exception(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t far,
 void guest_exception(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t far,
 		     uint64_t spsr, uint64_t lr)
 {
+	static volatile uint64_t nested;
 	char buf[200];
 
+	if (atomic_inc(&nested) > 1)
+		for (;;)
+			__asm__ volatile("wfe");
 	/* no lock: the faulting CPU may hold it */
 	snprintf(buf, sizeof(buf),
 		 "\nUNEXPECTED EXCEPTION on cpu %u: %s esr 0x%lx elr 0x%lx "
@@ -377,7 +382,7 @@ void guest_exception(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t far,
 		 this_cpu(), exc_kind[kind & 15], esr, elr, far, spsr, lr);
 	putstr_raw(buf);
 	putstr_raw("RESULT: FAIL\n");
-	psci0(PSCI_SYSTEM_OFF);
+	smccc(boot_conduit, PSCI_SYSTEM_OFF, 0, 0, 0);
 	for (;;)
 		__asm__ volatile("wfe");
 }
@@ -694,7 +699,7 @@ void guest_boot(uint64_t dtb)
 	plat.kernel_psci = bootarg("hotvm.psci") &&
 			   !strncmp(bootarg("hotvm.psci"), "kernel", 6);
 	if (!strcmp(plat.psci_method, "smc"))
-		psci_conduit = SMC;
+		psci_conduit = boot_conduit = SMC;
 	percpu[0].running = 1;
 	printf("# hotvm guest: dtb 0x%lx, %u cpus, ram 0x%lx+0x%lx, gicd 0x%lx "
 	       "gicr 0x%lx, uart 0x%lx, psci %s (%s)\n",
