@@ -97,7 +97,7 @@ static const struct opt run_opts[] = {
 	REFUSE("debug-iodelay", 0, "not supported by hotvm"),
 	REFUSE("sandbox", 0, "not supported by hotvm"),
 	REFUSE_FLAG("no-dhcp", "hotvm has no network devices"),
-	{ NULL },
+	{ .name = NULL },
 };
 
 int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t errlen)
