@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests for the option parser and the `hotvm run` table (src/lib/{opts,config}.c). */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/config.h"
+#include "lib/opts.h"
+
+static struct config cfg;
+static char err[256];
+
+static int parse(int argc, const char **argv)
+{
+	err[0] = 0;
+	return config_parse(&cfg, argc, (char **)argv, err, sizeof(err));
+}
+
+#define PARSE(...)                                                     \
+	({                                                             \
+		const char *a_[] = { __VA_ARGS__ };                    \
+		parse((int)(sizeof(a_) / sizeof(a_[0])), a_);          \
+	})
+
+START_TEST(test_kvmtool_options)
+{
+	ck_assert_int_eq(PARSE("-k", "Image", "-i", "rd", "-p", "quiet", "-c", "4", "-m", "512",
+			       "--console", "serial", "--irqchip=gicv3-its", "--pmu", "--nodefaults",
+			       "--network", "mode=none", "--loglevel=debug"), 0);
+	ck_assert_str_eq(cfg.kernel, "Image");
+	ck_assert_str_eq(cfg.initrd, "rd");
+	ck_assert_str_eq(cfg.params, "quiet");
+	ck_assert_uint_eq(cfg.cpus, 4);
+	ck_assert_uint_eq(cfg.max_cpus, 4);
+	ck_assert_uint_eq(cfg.mem, 512);
+	ck_assert_int_eq(cfg.irqchip, IRQCHIP_GICV3_ITS);
+	ck_assert(cfg.pmu && cfg.nodefaults);
+	ck_assert_int_eq(cfg.loglevel, LOG_DEBUG);
+	ck_assert_int_eq(cfg.psci, PSCI_USER);
+	ck_assert_int_eq(cfg.reboot, REBOOT_RESET);
+
+	/* attached values and long forms */
+	ck_assert_int_eq(PARSE("--kernel=K", "-c2", "--mem=64", "--max-cpus", "8",
+			       "--psci=kernel", "--reboot", "exit"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--max-cpus needs --psci=user"));
+	ck_assert_int_eq(PARSE("--kernel=K", "-c2", "--mem=64", "--max-cpus", "8", "--reboot",
+			       "exit"), 0);
+	ck_assert_uint_eq(cfg.cpus, 2);
+	ck_assert_uint_eq(cfg.max_cpus, 8);
+	ck_assert_int_eq(cfg.reboot, REBOOT_EXIT);
+	ck_assert(cfg.max_cpus_set && cfg.cpus_set && !cfg.psci_set);
+}
+END_TEST
+
+START_TEST(test_defaults_and_help)
+{
+	ck_assert_int_eq(PARSE("-k", "x"), 0);
+	ck_assert_uint_eq(cfg.cpus, 1);
+	ck_assert_uint_eq(cfg.max_cpus, 1);
+	ck_assert_uint_eq(cfg.mem, CONFIG_DEFAULT_MEM);
+	ck_assert_int_eq(cfg.loglevel, LOG_WARNING);
+	ck_assert_int_eq(PARSE("--help"), 1);
+	ck_assert_int_eq(PARSE("-k", "x", "-h"), 1);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+	static const struct {
+		const char *a, *b;
+		const char *msg;
+	} cases[] = {
+		{ "--disk", "d.img", "--disk: hotvm has no block devices" },
+		{ "-d", "d.img", "--disk: hotvm has no block devices" },
+		{ "--firmware", "f", "hotvm is the firmware" },
+		{ "--vnc", NULL, "--vnc: hotvm has no framebuffer" },
+		{ "--frob", NULL, "unknown option '--frob'" },
+		{ "-z", NULL, "unknown option '-z'" },
+		{ "stray", NULL, "unexpected argument 'stray'" },
+		{ "--cpus", "0", "--cpus 0: must be between 1 and 512" },
+		{ "--cpus", "513", "must be between 1 and 512" },
+		{ "--cpus", "-1", "not a number" },
+		{ "--mem", "1x", "--mem 1x: not a number" },
+		{ "--irqchip", "gicv2", "must be one of gicv3, gicv3-its" },
+		{ "--console", "virtio", "must be one of serial" },
+		{ "--network", "mode=tap", "only mode=none" },
+		{ "--pmu=1", NULL, "--pmu takes no value" },
+		{ "--params", NULL, "--params needs a value" },
+		{ "--kernel=", NULL, "non-empty" },
+	};
+
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *argv[] = { "-k", "x", cases[i].a, cases[i].b };
+		int argc = cases[i].b ? 4 : 3;
+
+		ck_assert_int_eq(parse(argc, argv), -1);
+		ck_assert_msg(strstr(err, cases[i].msg), "%s: got '%s'", cases[i].a, err);
+	}
+	ck_assert_int_eq(PARSE("-m", "64"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "no kernel"));
+	ck_assert_int_eq(PARSE("-k", "x", "-c", "4", "--max-cpus", "2"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--max-cpus 2 is less than --cpus 4"));
+}
+END_TEST
+
+START_TEST(test_cmdline)
+{
+	char buf[64];
+
+	ck_assert_int_eq(PARSE("-k", "x"), 0);
+	ck_assert_int_eq(config_cmdline(&cfg, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "console=ttyS0");
+	ck_assert_int_eq(PARSE("-k", "x", "-p", "quiet"), 0);
+	ck_assert_int_eq(config_cmdline(&cfg, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "console=ttyS0 quiet");
+	ck_assert_int_eq(PARSE("-k", "x", "-p", "console=hvc0"), 0);
+	ck_assert_int_eq(config_cmdline(&cfg, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "console=hvc0");
+	ck_assert_int_eq(PARSE("-k", "x", "-p", "quiet", "--nodefaults"), 0);
+	ck_assert_int_eq(config_cmdline(&cfg, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "quiet");
+	ck_assert_int_eq(config_cmdline(&cfg, buf, 3), -1);
+}
+END_TEST
+
+START_TEST(test_help_text)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	config_help(f);
+	fclose(f);
+	/* every accepted option is documented; refused ones are not listed */
+	ck_assert_ptr_nonnull(strstr(text, "--max-cpus M"));
+	ck_assert_ptr_nonnull(strstr(text, "--psci user|kernel"));
+	ck_assert_ptr_nonnull(strstr(text, "--reboot reset|exit"));
+	ck_assert_ptr_nonnull(strstr(text, "-k, --kernel FILE"));
+	ck_assert_ptr_nonnull(strstr(text, "rest of RAM is kept"));
+	ck_assert_ptr_null(strstr(text, "-d, --disk"));
+	free(text);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("opts");
+	TCase *tc = tcase_create("opts");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_kvmtool_options);
+	tcase_add_test(tc, test_defaults_and_help);
+	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_cmdline);
+	tcase_add_test(tc, test_help_text);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
