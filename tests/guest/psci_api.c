@@ -264,7 +264,7 @@ static void bad_arguments(void)
 	expect_eq(psci2(PSCI_AFFINITY_INFO, m1, 0xffffffffu),
 		  PSCI_INVALID_PARAMETERS, "AFFINITY_INFO level 0xffffffff");
 	expect_eq(psci2(PSCI_AFFINITY_INFO64, nonexist, 0),
-		  plat.kernel_psci ? AFF_OFF : PSCI_INVALID_PARAMETERS,
+		  PSCI_INVALID_PARAMETERS,
 		  "AFFINITY_INFO of MPIDR 0x%lx (no such CPU)", nonexist);
 
 	if (plat.kernel_psci) {

@@ -60,11 +60,22 @@ static void one_conduit(enum conduit c, uint64_t uuid_out[4])
 	uuid_out[2] = r.a2;
 	uuid_out[3] = r.a3;
 
-	/* bad N */
+	/*
+	 * bad N (DEN 0098 2.4: 1 <= N <= 96 / 192). KVM (arch/arm64/kvm/
+	 * trng.c) reads N as a u32 and only rejects N > max: it answers
+	 * SUCCESS for N = 0 and for RND64 N = 1 << 32.
+	 */
 	static const uint64_t bad32[] = { 0, 97, 128, 0xffffffff };
 	static const uint64_t bad64[] = { 0, 193, 256, 1ull << 32,
 					  0xffffffffffffffffull };
 	for (i = 0; i < sizeof(bad32) / sizeof(bad32[0]); i++) {
+		if (plat.kernel_psci && bad32[i] == 0) {
+			r = smccc(c, TRNG_RND32, 0, 0, 0);
+			check(r.a0 == 0 && !(r.a1 | r.a2 | r.a3),
+			      "%s KVM TRNG_RND32(N=0): SUCCESS with no bits (KVM does not check N = 0)",
+			      cn);
+			continue;
+		}
 		r = smccc(c, TRNG_RND32, bad32[i], 0, 0);
 		check(r32(r.a0) == TRNG_INVALID_PARAMETER &&
 			      !(r.a1 | r.a2 | r.a3),
@@ -72,6 +83,13 @@ static void one_conduit(enum conduit c, uint64_t uuid_out[4])
 		      cn, bad32[i], (int64_t)r.a0);
 	}
 	for (i = 0; i < sizeof(bad64) / sizeof(bad64[0]); i++) {
+		if (plat.kernel_psci && (uint32_t)bad64[i] == 0) {
+			r = smccc(c, TRNG_RND64, bad64[i], 0, 0);
+			check(r.a0 == 0 && !(r.a1 | r.a2 | r.a3),
+			      "%s KVM TRNG_RND64(N=0x%lx): SUCCESS with no bits (KVM uses w1 and does not check N = 0)",
+			      cn, bad64[i]);
+			continue;
+		}
 		r = smccc(c, TRNG_RND64, bad64[i], 0, 0);
 		check((int64_t)r.a0 == TRNG_INVALID_PARAMETER &&
 			      !(r.a1 | r.a2 | r.a3),

@@ -1,0 +1,48 @@
+# tests/e2e/lib.sh: helpers shared by case scripts; tools/mktestroot copies
+# it to $T/lib.sh. Source it with `. $T/lib.sh`. POSIX/busybox sh only.
+
+# now_ms: milliseconds since boot (busybox has no date +%N everywhere)
+now_ms() {
+	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
+}
+
+# run_guest NAME PSCI BOOTARGS [HOTVM-RUN-ARGS...]
+#   Boot the bare-metal payload $T/guest/NAME.bin with -m 64 and
+#   --psci=PSCI (user|kernel); BOOTARGS go to -p (with hotvm.psci=kernel
+#   added for PSCI=kernel, so the guest knows which answers to expect).
+#   Prints the guest's output and one summary line. Returns 0 if hotvm
+#   exited 0, the output has exactly one RESULT line and it is
+#   "RESULT: PASS". $GUEST_OUT is the output file afterwards.
+run_guest() {
+	_name=$1
+	_psci=$2
+	_args=$3
+	shift 3
+	[ "$_psci" = kernel ] && _args="hotvm.psci=kernel${_args:+ $_args}"
+	GUEST_OUT=$(mktemp)
+	# hotvm refuses an empty --params
+	[ -n "$_args" ] && set -- -p "$_args" "$@"
+	_t0=$(now_ms)
+	$HOTVM run -k "$T/guest/$_name.bin" -m 64 --psci="$_psci" "$@" \
+		>"$GUEST_OUT" 2>&1
+	_rc=$?
+	_ms=$(($(now_ms) - _t0))
+	sed 's/\r$//' "$GUEST_OUT"
+	_nres=$(grep -c '^RESULT:' "$GUEST_OUT")
+	if [ "$_rc" -eq 0 ] && [ "$_nres" -eq 1 ] &&
+		grep -q '^RESULT: PASS' "$GUEST_OUT"; then
+		echo "guest $_name (psci=$_psci $*): PASS, exit 0, ${_ms} ms"
+		return 0
+	fi
+	echo "guest $_name (psci=$_psci $*): FAIL: exit status $_rc," \
+		"$_nres RESULT line(s), $(grep -c '^not ok' "$GUEST_OUT") failed check(s), ${_ms} ms"
+	return 1
+}
+
+# need_file FILE: exit 0 with a SKIP line if FILE is missing
+need_file() {
+	if [ ! -e "$1" ]; then
+		echo "SKIP: $1 missing"
+		exit 0
+	fi
+}
