@@ -93,6 +93,9 @@ uint64_t kvm_xreg(unsigned int n); /* x0..x30 */
 uint64_t kvm_pcreg(void);
 uint64_t kvm_pstatereg(void);
 uint64_t kvm_mpidrreg(void);
+/* Generic timer state: n = 0..KVM_TIMER_NREGS-1 (virtual, physical CTL/CVAL) */
+#define KVM_TIMER_NREGS 4
+uint64_t kvm_timerreg(unsigned int n);
 uint64_t kvm_psciverreg(void);
 
 #endif

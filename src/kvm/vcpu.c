@@ -35,6 +35,16 @@ uint64_t kvm_mpidrreg(void)
 	return ARM64_SYS_REG(3, 0, 0, 0, 5);
 }
 
+uint64_t kvm_timerreg(unsigned int n)
+{
+	static const uint64_t regs[KVM_TIMER_NREGS] = {
+		KVM_REG_ARM_TIMER_CVAL, KVM_REG_ARM_TIMER_CTL,
+		KVM_REG_ARM_PTIMER_CVAL, KVM_REG_ARM_PTIMER_CTL,
+	};
+
+	return regs[n % KVM_TIMER_NREGS];
+}
+
 uint64_t kvm_psciverreg(void)
 {
 	return KVM_REG_ARM_PSCI_VERSION;

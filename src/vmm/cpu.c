@@ -126,8 +126,23 @@ static int wake(struct cpu *c)
 	c->suspended = false;
 	fw_resume(c->vmm->fw, c->index);
 	if (c->powerdown) {
-		/* Power-down state lost the CPU context: resume like CPU_ON. */
-		return enter_at(c, c->resume_entry, c->resume_context);
+		/*
+		 * The power-down state lost the CPU context: resume like CPU_ON.
+		 * The generic timer is always-on (DT) and keeps its state, so
+		 * the event that woke the CPU is still visible after the reset.
+		 */
+		uint64_t timer[KVM_TIMER_NREGS];
+		unsigned int i;
+		int ret = 0;
+
+		for (i = 0; i < KVM_TIMER_NREGS && !ret; i++) {
+			ret = vcpu_getreg(&c->vcpu, kvm_timerreg(i), &timer[i]);
+		}
+		ret = ret ? ret : enter_at(c, c->resume_entry, c->resume_context);
+		for (i = 0; i < KVM_TIMER_NREGS && !ret; i++) {
+			ret = vcpu_setreg(&c->vcpu, kvm_timerreg(i), timer[i]);
+		}
+		return ret;
 	}
 	/* Standby: x0 = SUCCESS was written when the call was answered. */
 	return vcpu_setmp(&c->vcpu, VCPU_MP_RUNNABLE);
