@@ -3,7 +3,8 @@
 # all four online at boot; `reboot` reboots in-process (the PL031 RTC keeps
 # the year the first boot set, so the second boot knows); 15 offline/online
 # cycles of cpus 1-3 succeed; onlining the disabled cpu4 fails (DENIED);
-# `poweroff` exits 0. Prints the launch-to-exit time.
+# `poweroff` exits 0. Prints the launch-to-exit time. Then: a line typed on
+# hotvm's stdin reaches the guest's shell (interrupt-driven UART input).
 # timeout: 300
 set -u
 d=$(mktemp -d)
@@ -17,6 +18,12 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 cpus=/sys/devices/system/cpu
+if grep -q hotvm.t=echo /proc/cmdline; then
+	echo "T: ready"
+	read -r line
+	echo "T: got [$line]"
+	poweroff -f
+fi
 if [ "$(date +%Y)" != 2001 ]; then
 	echo "T: boot online=$(cat $cpus/online)"
 	date -s "2001-01-01 00:00:00" >/dev/null
@@ -73,5 +80,24 @@ for psci in user kernel; do
 	[ $psci = user ] && check "$psci: disabled cpu4 cannot be onlined" "T: cpu4 denied"
 	grep -q "T: poweroff" $d/out || { echo "--- guest output:"; cat $d/out; }
 done
+# Console input: stdin -> UART receive interrupt -> the guest's tty.
+. "$T/console.sh"
+vm_start -k $T/linux/Image -i $d/initrd.cpio -m 256 -c 2 -p "quiet hotvm.t=echo"
+if vm_expect "T: ready" 120; then
+	echo "hello console" >&7
+	if vm_expect "T: got \[hello console\]" 60; then
+		echo "ok - a line on stdin reached the guest"
+	else
+		echo "not ok - the guest did not receive stdin"
+		fail=1
+	fi
+else
+	echo "not ok - the guest did not boot for the console test"
+	fail=1
+fi
+vm_wait 60
+rc=$?
+[ $rc -eq 0 ] && echo "ok - console guest powered off, exit 0" || { echo "not ok - exit $rc"; cat $VM_OUT; fail=1; }
+vm_kill
 rm -rf $d
 exit $fail
