@@ -46,3 +46,36 @@ need_file() {
 		exit 0
 	fi
 }
+
+# run_linux SCENARIO PSCI [HOTVM-RUN-ARGS...]
+#   Boot $T/linux/Image with $T/linux/initrd.cpio (tools/mkguestinitrd),
+#   -m 256 and hotvm.test=SCENARIO on the command line (quiet, console on
+#   the 16550). Passes if hotvm exits 0 and the guest printed exactly one
+#   RESULT line, "RESULT: PASS". Prints the guest's T: lines and the
+#   launch-to-exit time; the whole output if it failed.
+run_linux() {
+	_sc=$1
+	_psci=$2
+	shift 2
+	need_file "$T/linux/Image"
+	need_file "$T/linux/initrd.cpio"
+	LINUX_OUT=$(mktemp)
+	_t0=$(now_ms)
+	$HOTVM run -k "$T/linux/Image" -i "$T/linux/initrd.cpio" -m 256 \
+		--psci="$_psci" -p "quiet console=ttyS0 hotvm.test=$_sc $LINUX_ARGS" \
+		"$@" >"$LINUX_OUT" 2>&1
+	_rc=$?
+	_ms=$(($(now_ms) - _t0))
+	sed -n 's/\r$//; /^T: /p; /^RESULT:/p' "$LINUX_OUT"
+	_nres=$(grep -c '^RESULT:' "$LINUX_OUT")
+	if [ "$_rc" -eq 0 ] && [ "$_nres" -eq 1 ] &&
+		grep -q '^RESULT: PASS' "$LINUX_OUT"; then
+		echo "linux $_sc (psci=$_psci $*): PASS, exit 0, launch to exit ${_ms} ms"
+		return 0
+	fi
+	echo "--- guest output:"
+	sed 's/\r$//' "$LINUX_OUT" | tail -n 60
+	echo "linux $_sc (psci=$_psci $*): FAIL: exit status $_rc, $_nres RESULT line(s), ${_ms} ms"
+	return 1
+}
+LINUX_ARGS=

@@ -18,6 +18,7 @@ struct persist {
 	uint64_t magic;
 	uint64_t boots;
 	uint64_t tests_run, tests_failed;
+	int64_t cpu_on_result;	/* boot 1's CPU_ON, checked by boot 2 */
 };
 
 /* in the image: must be back to this value after every reset */
@@ -55,7 +56,9 @@ static void reset_from_cpu1(unsigned int cpu, uint64_t arg)
 	int64_t r;
 
 	(void)arg;
-	save(pers);
+	/* wait for CPU 0 to record its CPU_ON's answer */
+	while (load_acquire((volatile uint64_t *)&pers->cpu_on_result) == 1)
+		cpu_relax();
 	r = r32(smccc(SMC, PSCI_SYSTEM_RESET, 0, 0, 0).a0);
 	printf("# cpu %u: SYSTEM_RESET over SMC returned %ld\n", cpu, r);
 }
@@ -99,12 +102,18 @@ int guest_main(void)
 		r = psci0(PSCI_SYSTEM_RESET);
 		fail_fatal("boot 0: SYSTEM_RESET returned %ld", r);
 	case 1:
-		expect_eq(cpu_on(1, reset_from_cpu1, 0), PSCI_SUCCESS,
-			  "boot 1: CPU_ON(cpu 1), which calls SYSTEM_RESET");
+		/* cpu 1 may reset before we could print: report next boot */
+		note("boot 1: CPU_ON(cpu 1), which calls SYSTEM_RESET over SMC");
+		p->cpu_on_result = 1;
 		save(p);
+		store_release((volatile uint64_t *)&p->cpu_on_result,
+			      (uint64_t)cpu_on(1, reset_from_cpu1, 0));
+		clean_dcache(p, sizeof(*p));
 		udelay(10000000);
 		fail_fatal("boot 1: still running 10 s after cpu 1's SYSTEM_RESET");
 	case 2:
+		expect_eq(p->cpu_on_result, PSCI_SUCCESS,
+			  "boot 1: CPU_ON(cpu 1) succeeded and cpu 1 reset the system");
 		if (psci1(PSCI_FEATURES, PSCI_SYSTEM_RESET2) >= 0) {
 			save(p);
 			r = psci2(PSCI_SYSTEM_RESET2, 0, 0);
