@@ -48,6 +48,29 @@ void vmm_request(struct vmm *v, enum vmm_req req)
 	pthread_mutex_unlock(&v->lock);
 }
 
+/*
+ * SIGINT/SIGTERM/SIGHUP stop the guest like a failure (status 1) through
+ * the normal path, so that the terminal is restored and threads joined.
+ * SIGUSR2 only ends this thread at exit.
+ */
+static void *signal_thread(void *arg)
+{
+	struct vmm *v = arg;
+	sigset_t set;
+	int sig = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);
+	while (sigwait(&set, &sig) == 0 && sig != SIGUSR2) {
+		fprintf(stderr, "\nhotvm: %s: stopping the guest\n", strsignal(sig));
+		vmm_request(v, REQ_FAIL);
+	}
+	return NULL;
+}
+
 static void kick_handler(int sig)
 {
 	/* Only there so that SIGUSR1 interrupts KVM_RUN instead of killing us. */
@@ -240,9 +263,24 @@ static int setup_devices(struct vmm *v)
 static int start_threads(struct vmm *v)
 {
 	struct sigaction sa = { .sa_handler = kick_handler, .sa_flags = SA_RESTART };
+	sigset_t set;
+	int err;
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
+	/* Blocked everywhere (threads inherit the mask); signal_thread waits for them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	err = pthread_create(&v->sig_thread, NULL, signal_thread, v);
+	if (err) {
+		fprintf(stderr, "hotvm: cannot start the signal thread: %s\n", strerror(err));
+		return -err;
+	}
+	v->sig_started = true;
 	for (unsigned int i = 0; i < v->ncpus; i++) {
 		int ret = pthread_create(&v->cpus[i].thread, NULL, cpu_thread, &v->cpus[i]);
 
@@ -330,6 +368,10 @@ static void destroy(struct vmm *v)
 				pthread_join(v->cpus[i].thread, NULL);
 			}
 		}
+	}
+	if (v->sig_started) {
+		pthread_kill(v->sig_thread, SIGUSR2);
+		pthread_join(v->sig_thread, NULL);
 	}
 	uart_destroy(v->uart);
 	rtc_destroy(v->rtc);

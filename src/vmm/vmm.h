@@ -120,6 +120,8 @@ struct vmm {
 	unsigned int nrunning;
 	bool quit;
 	unsigned int mmio_warnings;
+	pthread_t sig_thread;		/* SIGINT/SIGTERM/SIGHUP -> stop */
+	bool sig_started;
 };
 
 /* vmm.c */

@@ -5,7 +5,8 @@
 #    survives, so the guest prints 1, 2, 3 and then powers off;
 #  - --reboot=exit ends hotvm at the first reset, status 0;
 #  - a load/store pair to the UART (no syndrome for KVM to emulate) is an
-#    unexpected exit: reported with the PC, status 1.
+#    unexpected exit: reported with the PC, status 1;
+#  - SIGTERM stops a spinning guest through the normal path, status 1.
 # timeout: 60
 set -u
 d=$(mktemp -d)
@@ -52,6 +53,17 @@ $HOTVM run -k $d/nisv.bin -m 16 >$d/out 2>&1
 rc=$?
 grep -q "PC 0x80000004" $d/out && [ $rc -eq 1 ] && ok "unexpected exit reported: $(cat $d/out)" ||
 	bad "unexpected exit: exit $rc, '$(cat $d/out)'"
+
+# b . : spins until SIGTERM, which stops it cleanly with status 1.
+printf '\000\000\000\024' >$d/loop.bin
+$HOTVM run -k $d/loop.bin -m 16 -c 2 >$d/out 2>&1 &
+pid=$!
+sleep 1
+kill -TERM $pid
+wait $pid
+rc=$?
+grep -q "stopping the guest" $d/out && [ $rc -eq 1 ] && ok "SIGTERM stops the guest: exit 1" ||
+	bad "SIGTERM: exit $rc, '$(cat $d/out)'"
 
 rm -rf $d
 exit $fail
