@@ -155,11 +155,23 @@ static char *do_status(struct api *api, const struct proto_req *req)
 	struct fw_status *st = malloc(sizeof(*st));
 	struct json_object *res;
 
+	if (!api->ops.fw) {
+		/* KVM's in-kernel PSCI: hotvm does not see the vCPUs' power states. */
+		free(st);
+		res = json_object_new_object();
+		json_object_object_add(res, "state",
+				       json_object_new_string(api->ops.state(api->ops.opaque)));
+		json_object_object_add(res, "psci", json_object_new_string("kernel"));
+		json_object_object_add(res, "possible", json_object_new_int((int)api->ops.ncpus));
+		json_object_object_add(res, "hotplug", json_object_new_boolean(false));
+		return proto_ok(req, res);
+	}
 	if (!st) {
 		return proto_error(req, PROTO_EINTERNAL, "out of memory");
 	}
 	fw_status(api->ops.fw, st);
 	res = proto_status(st, api->ops.state(api->ops.opaque));
+	json_object_object_add(res, "psci", json_object_new_string("user"));
 	free(st);
 	if (!res) {
 		return proto_error(req, PROTO_EINTERNAL, "out of memory");

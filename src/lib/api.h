@@ -17,7 +17,8 @@
 struct fw;
 
 struct api_ops {
-	struct fw *fw;
+	struct fw *fw;	      /* NULL with in-kernel PSCI: status shows less */
+	unsigned int ncpus;   /* possible vCPUs */
 	bool hotplug; /* false with in-kernel PSCI: cpu-add/remove unavailable */
 	void *opaque;
 	/* Ask the VM to power off / reboot; 0 or -errno. Must not block. */

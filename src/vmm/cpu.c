@@ -58,6 +58,7 @@ static int power_on(struct cpu *c, enum cpu_mode mode, uint64_t entry, uint64_t 
 		ret = enter_at(c, entry, ctx);
 		if (!ret) {
 			fw_online(v->fw, c->index);
+			api_emit(v->api, "cpu-online", (int)c->index);
 		}
 		return ret;
 	case MODE_KERNEL:
@@ -125,6 +126,7 @@ static int wake(struct cpu *c)
 	}
 	c->suspended = false;
 	fw_resume(c->vmm->fw, c->index);
+	api_emit(c->vmm->api, "cpu-resume", (int)c->index);
 	if (c->powerdown) {
 		/*
 		 * The power-down state lost the CPU context: resume like CPU_ON.

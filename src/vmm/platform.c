@@ -25,6 +25,7 @@ static int on(void *opaque, unsigned int cpu, uint64_t entry, uint64_t context_i
 	pthread_mutex_lock(&v->lock);
 	cpu_start(&v->cpus[cpu], MODE_ON, entry, context_id);
 	pthread_mutex_unlock(&v->lock);
+	api_emit(v->api, "cpu-on", (int)cpu);
 	return 0;
 }
 
@@ -33,35 +34,49 @@ static void off(void *opaque, unsigned int cpu)
 	struct vmm *v = opaque;
 
 	v->cpus[cpu].pend = PEND_OFF;
+	api_emit(v->api, "cpu-off", (int)cpu);
 }
 
-static void suspend(void *opaque, unsigned int cpu, bool powerdown, uint64_t entry,
-		    uint64_t context_id)
+static void mark_suspend(struct cpu *c, bool powerdown, uint64_t entry, uint64_t context_id)
 {
-	struct cpu *c = &((struct vmm *)opaque)->cpus[cpu];
-
 	c->pend = PEND_SUSPEND;
 	c->powerdown = powerdown;
 	c->resume_entry = entry;
 	c->resume_context = context_id;
 }
 
+static void suspend(void *opaque, unsigned int cpu, bool powerdown, uint64_t entry,
+		    uint64_t context_id)
+{
+	struct vmm *v = opaque;
+
+	mark_suspend(&v->cpus[cpu], powerdown, entry, context_id);
+	api_emit(v->api, "cpu-suspend", (int)cpu);
+}
+
 static void system_off(void *opaque, uint32_t type, uint64_t cookie)
 {
-	vmm_request(opaque, REQ_OFF);
+	struct vmm *v = opaque;
+
+	api_emit(v->api, "system-off", -1);
+	vmm_request(v, REQ_OFF);
 }
 
 static void system_reset(void *opaque, bool warm, uint32_t type, uint64_t cookie)
 {
 	struct vmm *v = opaque;
 
+	api_emit(v->api, v->policy.reboot_exit ? "system-off" : "system-reset", -1);
 	vmm_request(v, v->policy.reboot_exit ? REQ_OFF : REQ_RESET);
 }
 
 /* Every other vCPU is off: a power-down suspend of the caller is enough. */
 static void system_suspend(void *opaque, unsigned int cpu, uint64_t entry, uint64_t context_id)
 {
-	suspend(opaque, cpu, true, entry, context_id);
+	struct vmm *v = opaque;
+
+	mark_suspend(&v->cpus[cpu], true, entry, context_id);
+	api_emit(v->api, "system-suspend", (int)cpu);
 }
 
 static bool ram_valid(void *opaque, uint64_t addr)

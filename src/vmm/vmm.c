@@ -260,6 +260,61 @@ static int setup_devices(struct vmm *v)
 	return ret;
 }
 
+static int api_shutdown(void *opaque)
+{
+	struct vmm *v = opaque;
+
+	api_emit(v->api, "system-off", -1);
+	vmm_request(v, REQ_OFF);
+	return 0;
+}
+
+static int api_reboot(void *opaque)
+{
+	struct vmm *v = opaque;
+
+	api_emit(v->api, "system-reset", -1);
+	vmm_request(v, REQ_RESET);
+	return 0;
+}
+
+static const char *api_state(void *opaque)
+{
+	switch (__atomic_load_n(&((struct vmm *)opaque)->req, __ATOMIC_ACQUIRE)) {
+	case REQ_NONE:
+		return "running";
+	case REQ_RESET:
+		return "rebooting";
+	default:
+		return "shutting-down";
+	}
+}
+
+/* The control API (docs/api.md), before any vCPU runs. */
+static int start_api(struct vmm *v)
+{
+	struct api_ops ops = {
+		.fw = v->fw,
+		.ncpus = v->ncpus,
+		.hotplug = v->psci_user,
+		.opaque = v,
+		.shutdown = api_shutdown,
+		.reboot = api_reboot,
+		.state = api_state,
+	};
+	char err[256];
+
+	if (!v->cfg->api_socket) {
+		return 0;
+	}
+	v->api = api_start(v->cfg->api_socket, &ops, err, sizeof(err));
+	if (!v->api) {
+		fprintf(stderr, "hotvm: %s\n", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int start_threads(struct vmm *v)
 {
 	struct sigaction sa = { .sa_handler = kick_handler, .sa_flags = SA_RESTART };
@@ -373,6 +428,8 @@ static void destroy(struct vmm *v)
 		pthread_kill(v->sig_thread, SIGUSR2);
 		pthread_join(v->sig_thread, NULL);
 	}
+	/* Before the core goes: the API thread reads it. */
+	api_stop(v->api);
 	uart_destroy(v->uart);
 	rtc_destroy(v->rtc);
 	if (v->fw) {
@@ -411,13 +468,9 @@ int vmm_run(struct config *cfg)
 	pthread_cond_init(&v.cond, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (cfg->api_socket) {
-		/* Issue 5: start the control API (src/vmm/api*.c) here. */
-		fprintf(stderr, "hotvm: --api-socket: the control API is not available yet\n");
-		goto out;
-	}
 	if (open_kvm(&v) || map_ram(&v) || boot_prepare(&v) || create_cpus(&v) ||
-	    setup_firmware(&v) || boot_dtb(&v) || setup_devices(&v) || boot_load(&v)) {
+	    setup_firmware(&v) || boot_dtb(&v) || setup_devices(&v) || boot_load(&v) ||
+	    start_api(&v)) {
 		goto out;
 	}
 	vmm_log(LOG_INFO, "%u vCPUs (%u enabled), %lu MiB, %s, PSCI %u.%u in %s", v.ncpus,

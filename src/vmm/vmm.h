@@ -30,6 +30,7 @@
 #include "kvm/kvm.h"
 #include "lib/config.h"
 #include "lib/exit.h"
+#include "lib/api.h"
 #include "lib/image.h"
 #include "lib/ram.h"
 
@@ -101,6 +102,7 @@ struct vmm {
 	struct mmio_bus mmio;
 	struct uart *uart;
 	struct rtc *rtc;
+	struct api *api;		/* control API, or NULL (api_emit accepts NULL) */
 
 	unsigned int ncpus;		/* possible */
 	unsigned int nenabled;
