@@ -11,6 +11,7 @@
 #   vm_wait [SECS]          wait for hotvm to exit; prints nothing, returns
 #                           hotvm's exit status (124 on timeout)
 #   vm_kill                 stop hotvm (SIGKILL) if it still runs
+#   vm_pid, vm_rss MIB      hotvm's pid; its RSS in KiB without guest RAM
 # The guest's shell must run on the console with echo off (see
 # tools/mkguestinitrd, hotvm.test=shell).
 
@@ -50,7 +51,7 @@ vm_match() {
 
 vm_expect() {
 	_re=$1
-	_t=$((${2:-60} * 5))
+	_t=$((${2:-60} * 20))
 	while [ $_t -gt 0 ]; do
 		if vm_match "$_re"; then
 			return 0
@@ -63,7 +64,7 @@ vm_expect() {
 			echo "vm_expect: hotvm exited ($(cat "$VM_DIR/rc")) before /$_re/ appeared" >&2
 			return 1
 		fi
-		sleep 0.2
+		sleep 0.05
 		_t=$((_t - 1))
 	done
 	echo "vm_expect: timed out waiting for /$_re/" >&2
@@ -98,6 +99,29 @@ vm_wait() {
 	fi
 	exec 7>&-
 	return "$(cat "$VM_DIR/rc")"
+}
+
+# The hotvm process of this VM (not the subshell around it).
+vm_pid() {
+	for _p in /proc/[0-9]*; do
+		case "$(tr '\0' ' ' <"$_p/cmdline" 2>/dev/null)" in
+		*bin/hotvm\ run\ *)
+			echo "${_p#/proc/}"
+			return 0
+			;;
+		esac
+	done
+	return 1
+}
+
+# hotvm's resident memory in KiB, not counting the guest RAM mapping of
+# $1 MiB (the guest's own pages are the guest's business).
+vm_rss() {
+	awk -v ram=$(($1 * 1024)) '
+		/^[0-9a-f]+-[0-9a-f]+ / { inram = 0 }
+		/^Size:/ { inram = ($2 == ram) }
+		/^Rss:/ { if (!inram) kb += $2 }
+		END { print kb + 0 }' "/proc/$(vm_pid)/smaps"
 }
 
 vm_kill() {
