@@ -123,6 +123,20 @@ $(B)/guest/%.elf: tests/guest/%.S $(GUEST_LIB) tests/guest/lib/guest.ld
 $(B)/guest/%.bin: $(B)/guest/%.elf
 	$(OBJCOPY) -O binary $< $@
 
+# Benchmark guests: bench/guest/NAME.c with bench/guest/lib/ on top of the
+# same runtime (build/bench/guest/NAME.bin).
+BENCH_LIB := $(wildcard bench/guest/lib/*.c)
+BENCH_SRC := $(wildcard bench/guest/*.c)
+BENCH_BIN := $(patsubst bench/guest/%.c,$(B)/bench/guest/%.bin,$(BENCH_SRC))
+
+$(B)/bench/guest/%.elf: bench/guest/%.c $(BENCH_LIB) $(GUEST_LIB) tests/guest/lib/guest.ld \
+		bench/guest/lib/bench.h tests/guest/lib/guest.h
+	@mkdir -p $(dir $@)
+	$(CC) $(GCFLAGS) -Ibench/guest/lib $(GLDFLAGS) -o $@ $(filter %.c %.S,$^) -lgcc
+
+$(B)/bench/guest/%.bin: $(B)/bench/guest/%.elf
+	$(OBJCOPY) -O binary $< $@
+
 # End-to-end test programs (static arm64) and the case scripts they run in.
 E2E_SRC  := $(wildcard tests/e2e/*.c)
 E2E_BIN  := $(E2E_SRC:tests/e2e/%.c=$(B)/e2e/%)
@@ -134,8 +148,14 @@ $(B)/e2e/%: tests/e2e/%.c $(T_KVM_OBJ) $(T_HOST_OBJ)
 # Everything the end-to-end cases need, laid out as they see it (tests/e2e/README).
 TESTROOT := $(B)/testroot
 .PHONY: testroot
-testroot: $(B)/hotvm $(E2E_BIN) $(GUEST_BIN) | setup-full
-	tools/mktestroot $(TESTROOT) $(B)/hotvm $(E2E_BIN) $(GUEST_BIN)
+testroot: $(B)/hotvm $(E2E_BIN) $(GUEST_BIN) $(BENCH_BIN) | setup-full
+	tools/mktestroot $(TESTROOT) $(B)/hotvm $(E2E_BIN) $(GUEST_BIN) $(BENCH_BIN)
+
+# The same layout with the benchmark cases (bench/cases/*.sh, bench/*.sh).
+BENCHROOT := $(B)/benchroot
+.PHONY: benchroot
+benchroot: $(B)/hotvm $(BENCH_BIN) | setup-full
+	tools/mktestroot --cases bench/cases $(BENCHROOT) $(B)/hotvm $(BENCH_BIN)
 
 .PHONY: e2e
 e2e: testroot
@@ -157,8 +177,8 @@ demo: setup-full
 
 .PHONY: bench
 bench: setup-full
-	$(MAKE) all
-	tools/bench
+	$(MAKE) all benchroot
+	tools/bench --root $(BENCHROOT) --out $(B)/bench $(BENCH_ARGS)
 
 .PHONY: format
 format:

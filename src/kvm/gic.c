@@ -8,12 +8,13 @@
 #include <linux/kvm.h>
 
 #include "kvm/kvm.h"
+#include "kvm/sys.h"
 
 static int create_device(struct kvm_vm *vm, uint32_t type)
 {
 	struct kvm_create_device dev = { .type = type };
 
-	if (ioctl(vm->vm_fd, KVM_CREATE_DEVICE, &dev) < 0) {
+	if (kvm_ioctl(vm->vm_fd, KVM_CREATE_DEVICE, &dev) < 0) {
 		return -errno;
 	}
 	return (int)dev.fd;
@@ -27,7 +28,7 @@ static int set_attr(int fd, uint32_t group, uint64_t attr, const void *addr)
 		.addr = (uint64_t)(uintptr_t)addr,
 	};
 
-	return ioctl(fd, KVM_SET_DEVICE_ATTR, &a) < 0 ? -errno : 0;
+	return kvm_ioctl(fd, KVM_SET_DEVICE_ATTR, &a) < 0 ? -errno : 0;
 }
 
 /*

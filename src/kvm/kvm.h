@@ -49,6 +49,8 @@ enum kvm_filter_action {
 };
 
 /* vm.c */
+/* ioctls the calling thread has made through this backend so far */
+uint64_t kvm_ioctls(void);
 int vm_open(struct kvm_vm *vm, const char *dev);
 void vm_close(struct kvm_vm *vm);
 int vm_check(struct kvm_vm *vm, long cap);

@@ -10,6 +10,7 @@
 #include <linux/kvm.h>
 
 #include "kvm/kvm.h"
+#include "kvm/sys.h"
 
 #define CORE_REG(field)                                                                            \
 	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |                                     \
@@ -57,7 +58,7 @@ int vcpu_create(struct kvm_vm *vm, struct kvm_vcpu *vcpu, unsigned int index)
 
 	memset(vcpu, 0, sizeof(*vcpu));
 	vcpu->fd = -1;
-	fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
+	fd = kvm_ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
 	if (fd < 0) {
 		return -errno;
 	}
@@ -97,7 +98,7 @@ int vcpu_init(struct kvm_vcpu *vcpu, unsigned int features)
 	struct kvm_vcpu_init init;
 
 	memset(&init, 0, sizeof(init));
-	if (ioctl(vcpu->vm->vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0) {
+	if (kvm_ioctl(vcpu->vm->vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0) {
 		return -errno;
 	}
 	init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
@@ -107,7 +108,7 @@ int vcpu_init(struct kvm_vcpu *vcpu, unsigned int features)
 	if (features & VCPU_FEAT_PMU) {
 		init.features[0] |= 1u << KVM_ARM_VCPU_PMU_V3;
 	}
-	if (ioctl(vcpu->fd, KVM_ARM_VCPU_INIT, &init) < 0) {
+	if (kvm_ioctl(vcpu->fd, KVM_ARM_VCPU_INIT, &init) < 0) {
 		return -errno;
 	}
 	vcpu->features = features;
@@ -118,20 +119,20 @@ int vcpu_getreg(struct kvm_vcpu *vcpu, uint64_t id, uint64_t *val)
 {
 	struct kvm_one_reg reg = { .id = id, .addr = (uint64_t)(uintptr_t)val };
 
-	return ioctl(vcpu->fd, KVM_GET_ONE_REG, &reg) < 0 ? -errno : 0;
+	return kvm_ioctl(vcpu->fd, KVM_GET_ONE_REG, &reg) < 0 ? -errno : 0;
 }
 
 int vcpu_setreg(struct kvm_vcpu *vcpu, uint64_t id, uint64_t val)
 {
 	struct kvm_one_reg reg = { .id = id, .addr = (uint64_t)(uintptr_t)&val };
 
-	return ioctl(vcpu->fd, KVM_SET_ONE_REG, &reg) < 0 ? -errno : 0;
+	return kvm_ioctl(vcpu->fd, KVM_SET_ONE_REG, &reg) < 0 ? -errno : 0;
 }
 
 /* One KVM_RUN; the exit is in vcpu->run. -EINTR means a signal kicked it. */
 int vcpu_run(struct kvm_vcpu *vcpu)
 {
-	return ioctl(vcpu->fd, KVM_RUN, 0) < 0 ? -errno : 0;
+	return kvm_ioctl(vcpu->fd, KVM_RUN, 0) < 0 ? -errno : 0;
 }
 
 int vcpu_setmp(struct kvm_vcpu *vcpu, enum vcpu_mp state)
@@ -143,7 +144,7 @@ int vcpu_setmp(struct kvm_vcpu *vcpu, enum vcpu_mp state)
 	};
 	struct kvm_mp_state mp = { .mp_state = map[state] };
 
-	return ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp) < 0 ? -errno : 0;
+	return kvm_ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp) < 0 ? -errno : 0;
 }
 
 static int pmu_attr(struct kvm_vcpu *vcpu, uint64_t attr, void *addr)
@@ -154,7 +155,7 @@ static int pmu_attr(struct kvm_vcpu *vcpu, uint64_t attr, void *addr)
 		.addr = (uint64_t)(uintptr_t)addr,
 	};
 
-	return ioctl(vcpu->fd, KVM_SET_DEVICE_ATTR, &a) < 0 ? -errno : 0;
+	return kvm_ioctl(vcpu->fd, KVM_SET_DEVICE_ATTR, &a) < 0 ? -errno : 0;
 }
 
 /* The PMU overflow PPI; needs the vGIC created, before gic_init(). */

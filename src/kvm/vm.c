@@ -9,6 +9,14 @@
 #include <linux/kvm.h>
 
 #include "kvm/kvm.h"
+#include "kvm/sys.h"
+
+_Thread_local uint64_t kvm_thread_ioctls;
+
+uint64_t kvm_ioctls(void)
+{
+	return kvm_thread_ioctls;
+}
 
 int vm_open(struct kvm_vm *vm, const char *dev)
 {
@@ -20,12 +28,12 @@ int vm_open(struct kvm_vm *vm, const char *dev)
 	if (vm->sys_fd < 0) {
 		return -errno;
 	}
-	ret = ioctl(vm->sys_fd, KVM_GET_API_VERSION, 0);
+	ret = kvm_ioctl(vm->sys_fd, KVM_GET_API_VERSION, 0);
 	if (ret != KVM_API_VERSION) {
 		ret = ret < 0 ? -errno : -ENOTSUP;
 		goto fail;
 	}
-	ret = ioctl(vm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	ret = kvm_ioctl(vm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (ret <= 0) {
 		ret = ret < 0 ? -errno : -EINVAL;
 		goto fail;
@@ -33,7 +41,7 @@ int vm_open(struct kvm_vm *vm, const char *dev)
 	vm->run_size = (size_t)ret;
 	/* Type 0: the default IPA size (40 bits), plenty for hotvm's map. */
 	do {
-		vm->vm_fd = ioctl(vm->sys_fd, KVM_CREATE_VM, 0);
+		vm->vm_fd = kvm_ioctl(vm->sys_fd, KVM_CREATE_VM, 0);
 	} while (vm->vm_fd < 0 && errno == EINTR);
 	if (vm->vm_fd < 0) {
 		ret = -errno;
@@ -61,7 +69,7 @@ void vm_close(struct kvm_vm *vm)
 /* KVM_CHECK_EXTENSION on the VM fd: the answer can depend on the VM. */
 int vm_check(struct kvm_vm *vm, long cap)
 {
-	int ret = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, cap);
+	int ret = kvm_ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, cap);
 
 	return ret < 0 ? -errno : ret;
 }
@@ -75,7 +83,7 @@ int vm_addmem(struct kvm_vm *vm, uint64_t gpa, void *hva, uint64_t size)
 		.userspace_addr = (uint64_t)(uintptr_t)hva,
 	};
 
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+	if (kvm_ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
 		return -errno;
 	}
 	vm->nslots++;
@@ -90,7 +98,7 @@ bool vm_hasfilter(struct kvm_vm *vm)
 		.attr = KVM_ARM_VM_SMCCC_FILTER,
 	};
 
-	return ioctl(vm->vm_fd, KVM_HAS_DEVICE_ATTR, &attr) == 0;
+	return kvm_ioctl(vm->vm_fd, KVM_HAS_DEVICE_ATTR, &attr) == 0;
 }
 
 /*
@@ -111,7 +119,7 @@ int vm_filter(struct kvm_vm *vm, uint32_t base, uint32_t count, enum kvm_filter_
 		.addr = (uint64_t)(uintptr_t)&filter,
 	};
 
-	if (ioctl(vm->vm_fd, KVM_SET_DEVICE_ATTR, &attr) < 0) {
+	if (kvm_ioctl(vm->vm_fd, KVM_SET_DEVICE_ATTR, &attr) < 0) {
 		return -errno;
 	}
 	return 0;
@@ -125,12 +133,12 @@ int vm_irq(struct kvm_vm *vm, unsigned int intid, int level)
 		.level = level ? 1 : 0,
 	};
 
-	return ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0 ? -errno : 0;
+	return kvm_ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0 ? -errno : 0;
 }
 
 int vm_enable(struct kvm_vm *vm, uint32_t cap)
 {
 	struct kvm_enable_cap c = { .cap = cap };
 
-	return ioctl(vm->vm_fd, KVM_ENABLE_CAP, &c) < 0 ? -errno : 0;
+	return kvm_ioctl(vm->vm_fd, KVM_ENABLE_CAP, &c) < 0 ? -errno : 0;
 }

@@ -4,8 +4,10 @@
  * action exit_decide() picks for each exit. See vmm.h for the locking.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/vmm.h"
@@ -168,15 +170,79 @@ static void mmio(struct cpu *c, const struct exit_info *e)
 	}
 }
 
+/* Count an exit handled with action @act that cost @ioctls (struct cpu_stats). */
+static void stats_exit(struct cpu *c, enum exit_action act, const struct exit_info *e,
+		       uint64_t ioctls)
+{
+	struct cpu_stats *st = &c->stats;
+	uint32_t fid = (uint32_t)e->nr;
+	unsigned int i;
+
+	st->exits[act]++;
+	st->ioctls[act] += ioctls;
+	if (act != ACT_HYPERCALL) {
+		return;
+	}
+	if (fid == 0 || fid == UINT32_MAX) {
+		fid = UINT32_MAX;
+	}
+	for (i = 0; i < CPU_STATS_NFIDS - 1; i++) {
+		if (st->fid[i].fid == fid || st->fid[i].fid == 0) {
+			break;
+		}
+	}
+	if (i == CPU_STATS_NFIDS - 1) {
+		fid = UINT32_MAX;	/* the last slot takes the rest */
+	}
+	st->fid[i].fid = fid;
+	st->fid[i].calls++;
+	st->fid[i].ioctls += ioctls;
+}
+
+/* HOTVM_STATS=1: one line per counter of a vCPU that ran (stderr). */
+static void stats_print(const struct cpu *c)
+{
+	static const char *const act_name[CPU_STATS_NACT] = {
+		[ACT_CONTINUE] = "continue", [ACT_CHECK] = "kick",
+		[ACT_HYPERCALL] = "hypercall", [ACT_MMIO] = "mmio",
+		[ACT_POWEROFF] = "poweroff", [ACT_REBOOT] = "reboot",
+		[ACT_WAKE] = "wake", [ACT_FATAL] = "fatal",
+	};
+	const struct cpu_stats *st = &c->stats;
+	const char *env = getenv("HOTVM_STATS");
+
+	if (!env || strcmp(env, "1") || !st->poweron) {
+		return;
+	}
+	fprintf(stderr, "hotvm-stats: vcpu=%u what=poweron count=%" PRIu64 " ioctls=%" PRIu64 "\n",
+		c->index, st->poweron, st->poweron_ioctls);
+	for (unsigned int a = 0; a < CPU_STATS_NACT; a++) {
+		if (st->exits[a]) {
+			fprintf(stderr,
+				"hotvm-stats: vcpu=%u what=%s count=%" PRIu64 " ioctls=%" PRIu64 "\n",
+				c->index, act_name[a], st->exits[a], st->ioctls[a]);
+		}
+	}
+	for (unsigned int i = 0; i < CPU_STATS_NFIDS && st->fid[i].fid; i++) {
+		fprintf(stderr,
+			"hotvm-stats: vcpu=%u what=fid fid=0x%08" PRIx32 " count=%" PRIu64
+			" ioctls=%" PRIu64 "\n",
+			c->index, st->fid[i].fid, st->fid[i].calls, st->fid[i].ioctls);
+	}
+}
+
 /* Run until the vCPU powers off or the VM stops; -1 after a fatal error. */
 static int run_loop(struct cpu *c)
 {
 	struct vmm *v = c->vmm;
 	struct exit_info e;
+	enum exit_action act;
+	uint64_t n0;
 	int ret;
 
 	c->suspended = false;
 	while (!stopping(v)) {
+		n0 = kvm_ioctls();
 		ret = vcpu_run(&c->vcpu);
 		if (ret == -EINTR) {
 			memset(&e, 0, sizeof(e));
@@ -194,7 +260,8 @@ static int run_loop(struct cpu *c)
 		} else {
 			vcpu_exit(&c->vcpu, &e);
 		}
-		switch (exit_decide(&e, &v->policy)) {
+		act = exit_decide(&e, &v->policy);
+		switch (act) {
 		case ACT_CONTINUE:
 		case ACT_CHECK:
 			break;
@@ -205,6 +272,7 @@ static int run_loop(struct cpu *c)
 				return -1;
 			}
 			if (c->pend == PEND_OFF) {
+				stats_exit(c, act, &e, kvm_ioctls() - n0);
 				return 0;
 			}
 			if (c->pend == PEND_SUSPEND) {
@@ -235,6 +303,7 @@ static int run_loop(struct cpu *c)
 			fatal(c, NULL, &e);
 			return -1;
 		}
+		stats_exit(c, act, &e, kvm_ioctls() - n0);
 	}
 	return 0;
 }
@@ -264,7 +333,10 @@ void *cpu_thread(void *arg)
 		ctx = c->context;
 		pthread_mutex_unlock(&v->lock);
 
+		c->stats.poweron++;
+		c->stats.poweron_ioctls -= kvm_ioctls();
 		ret = power_on(c, mode, entry, ctx);
+		c->stats.poweron_ioctls += kvm_ioctls();
 		if (ret) {
 			fprintf(stderr, "hotvm: vCPU %u: cannot power on: %s\n", c->index,
 				strerror(-ret));
@@ -282,5 +354,6 @@ void *cpu_thread(void *arg)
 		pthread_cond_broadcast(&v->cond);
 	}
 	pthread_mutex_unlock(&v->lock);
+	stats_print(c);
 	return NULL;
 }

@@ -71,6 +71,29 @@ enum vmm_req {
 
 struct vmm;
 
+/*
+ * What a vCPU thread did, counted always and printed at exit when the
+ * environment has HOTVM_STATS=1 (cpu.c): exits by action, and the ioctls
+ * (kvm_ioctls(): every ioctl the thread made, KVM_RUN included) spent from
+ * the KVM_RUN that produced an exit to the end of its handling. Forwarded
+ * hypercalls are also counted per SMCCC function ID.
+ */
+#define CPU_STATS_NACT		(ACT_FATAL + 1)
+#define CPU_STATS_NFIDS		16
+
+struct cpu_fidstat {
+	uint32_t fid;			/* 0: free slot; 0xffffffff: the rest */
+	uint64_t calls, ioctls;
+};
+
+struct cpu_stats {
+	uint64_t exits[CPU_STATS_NACT];	/* by enum exit_action */
+	uint64_t ioctls[CPU_STATS_NACT];
+	uint64_t poweron_ioctls;	/* vCPU resets and entry registers */
+	uint64_t poweron;
+	struct cpu_fidstat fid[CPU_STATS_NFIDS];
+};
+
 struct cpu {
 	struct vmm *vmm;
 	unsigned int index;
@@ -88,6 +111,7 @@ struct cpu {
 	enum cpu_pend pend;
 	bool suspended, powerdown;
 	uint64_t resume_entry, resume_context;
+	struct cpu_stats stats;
 };
 
 struct vmm {

@@ -1,0 +1,75 @@
+# bench/bench.sh: helpers for the benchmark cases (bench/cases/*.sh), copied
+# to $T/bench.sh by tools/mktestroot --cases bench/cases. Source it with
+# `. $T/bench.sh`. POSIX/busybox sh. Every figure goes out on its own line
+# starting with "BENCH " (key=value words), which tools/bench collects from
+# the test host's console log; nothing here judges a time.
+
+. "$T/lib.sh"
+
+# bench_run LABEL MIB HOLD ARGS...
+#   Run `hotvm run -m MIB ARGS...` with HOTVM_STATS=1 and its stdin on a
+#   FIFO. HOLD is empty, or an extended regex: when a line of the output
+#   matches it, read hotvm's memory figures (bench_mem) and send a newline
+#   to the guest (bench guests with hold=1 power off on it; the Linux shell
+#   scenario gets `poweroff -f`). Prints the guest's BENCH lines, hotvm's
+#   counters as "BENCH stats run=LABEL ..." and
+#   "BENCH run run=LABEL rc=STATUS ms=LAUNCH-TO-EXIT [held=LAUNCH-TO-HOLD]".
+#   Returns hotvm's status.
+bench_run() {
+	_label=$1
+	_mib=$2
+	_hold=$3
+	shift 3
+	_dir=$(mktemp -d)
+	mkfifo "$_dir/in"
+	_held=
+	_t0=$(now_ms)
+	HOTVM_STATS=1 "$HOTVM" run -m "$_mib" "$@" <"$_dir/in" >"$_dir/out" 2>"$_dir/err" &
+	_pid=$!
+	exec 8>"$_dir/in"
+	if [ -n "$_hold" ]; then
+		_n=0
+		while ! tr -d '\r' <"$_dir/out" | grep -q -E "$_hold"; do
+			if ! kill -0 "$_pid" 2>/dev/null; then
+				echo "bench_run $_label: hotvm exited before /$_hold/"
+				break
+			fi
+			sleep 0.05
+			_n=$((_n + 1))
+			[ $_n -gt 6000 ] && break
+		done
+		_held=$(($(now_ms) - _t0))
+		bench_mem "$_label" "$_pid" "$_mib"
+		echo "poweroff -f" >&8
+	fi
+	wait "$_pid"
+	_rc=$?
+	_ms=$(($(now_ms) - _t0))
+	exec 8>&-
+	tr -d '\r' <"$_dir/out" | grep -E '^BENCH |^RESULT|^not ok|^Bail'
+	sed -n "s/^hotvm-stats: /BENCH stats run=$_label /p" "$_dir/err"
+	grep -v '^hotvm-stats: ' "$_dir/err" | head -n 20
+	echo "BENCH run run=$_label rc=$_rc ms=$_ms${_held:+ held=$_held}"
+	if [ "$_rc" -ne 0 ]; then
+		echo "--- guest output ($_label):"
+		tr -d '\r' <"$_dir/out" | tail -n 30
+	fi
+	rm -rf "$_dir"
+	return "$_rc"
+}
+
+# bench_mem LABEL PID MIB: hotvm's peak RSS (VmHWM in /proc/PID/status) and
+# the resident part of its guest RAM mapping (the MIB MiB mapping's Rss in
+# /proc/PID/smaps: the guest pages it touched), in KiB, as
+# "BENCH mem run=LABEL hwm=... rss=... ram=... threads=...".
+bench_mem() {
+	_hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$2/status")
+	_rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$2/status")
+	_thr=$(awk '/^Threads:/ { print $2 }' "/proc/$2/status")
+	_ram=$(awk -v ram=$(($3 * 1024)) '
+		/^[0-9a-f]+-[0-9a-f]+ / { inram = 0 }
+		/^Size:/ { inram = ($2 == ram) }
+		/^Rss:/ { if (inram) kb += $2 }
+		END { print kb + 0 }' "/proc/$2/smaps")
+	echo "BENCH mem run=$1 hwm=$_hwm rss=$_rss ram=$_ram threads=$_thr"
+}
