@@ -209,6 +209,20 @@ out:
 	return ret;
 }
 
+unsigned int fw_ranges(struct fw *fw, uint32_t (*out)[2], unsigned int max)
+{
+	unsigned int i, n;
+
+	pthread_mutex_lock(&fw->lock);
+	n = fw->nsvc;
+	for (i = 0; i < n && i < max; i++) {
+		out[i][0] = fw->svc[i].first;
+		out[i][1] = fw->svc[i].last;
+	}
+	pthread_mutex_unlock(&fw->lock);
+	return n;
+}
+
 /*
  * DEN 0028 section 2.5: bits 23:17 of a function ID are reserved and must
  * be zero; bit 16 is the SMCCC 1.3 SVE-live hint, which does not change

@@ -287,6 +287,13 @@ void fw_status(struct fw *fw, struct fw_status *out);
 int fw_register(struct fw *fw, uint32_t first_id, uint32_t last_id,
 		const struct fw_service *svc);
 
+/*
+ * The registered function-ID ranges, in registration order: up to @max
+ * [first, last] pairs into @out; returns how many there are. The KVM
+ * backend forwards exactly these to userspace.
+ */
+unsigned int fw_ranges(struct fw *fw, uint32_t (*out)[2], unsigned int max);
+
 /* The TRNG service (built in unless cfg->no_trng); registered by fw_create */
 int trng_register(struct fw *fw);
 

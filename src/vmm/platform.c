@@ -94,38 +94,38 @@ const struct fw_platform platform_ops = {
 	.ram_valid = ram_valid,
 };
 
-struct range {
-	uint32_t base, count;
-	enum kvm_filter_action act;
-	const char *what;
-};
+/* KVM would answer its pre-0.2 PSCI IDs behind hotvm's back: deny them. */
+static int deny_legacy(struct vmm *v)
+{
+	int ret = vm_filter(&v->kvm, KVM_PSCI_0_1_BASE, KVM_PSCI_0_1_COUNT, KVM_FILTER_DENY);
+
+	if (ret) {
+		fprintf(stderr, "hotvm: cannot install the SMCCC filter denying KVM's PSCI 0.1 IDs: %s\n",
+			strerror(-ret));
+	}
+	return ret;
+}
 
 /*
- * The services hotvm answers. A service registered with fw_register()
- * must be listed here too, or KVM keeps answering its IDs itself.
+ * Forward to userspace exactly the ranges the firmware core has services
+ * for (PSCI and TRNG, both widths, plus anything registered with
+ * fw_register() before this runs): what hotvm answers and what KVM sends
+ * it come from the same table. Must run before the first KVM_RUN.
  */
-static const struct range ranges[] = {
-	{ FW_PSCI_BASE32, FW_PSCI_NFUNCS, KVM_FILTER_FORWARD, "PSCI (SMC32)" },
-	{ FW_PSCI_BASE64, FW_PSCI_NFUNCS, KVM_FILTER_FORWARD, "PSCI (SMC64)" },
-	{ FW_PSCI_BASE32 + FW_TRNG_FIRST, FW_TRNG_LAST - FW_TRNG_FIRST + 1, KVM_FILTER_FORWARD,
-	  "TRNG (SMC32)" },
-	{ FW_PSCI_BASE64 + FW_TRNG_FIRST, FW_TRNG_LAST - FW_TRNG_FIRST + 1, KVM_FILTER_FORWARD,
-	  "TRNG (SMC64)" },
-	/* KVM would answer its pre-0.2 PSCI IDs behind hotvm's back. */
-	{ KVM_PSCI_0_1_BASE, KVM_PSCI_0_1_COUNT, KVM_FILTER_DENY, "KVM PSCI 0.1" },
-};
-
 int platform_filter(struct vmm *v)
 {
-	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
-		const struct range *r = &ranges[i];
-		int ret = vm_filter(&v->kvm, r->base, r->count, r->act);
+	uint32_t r[FW_MAX_SERVICES][2];
+	unsigned int i, n = fw_ranges(v->fw, r, FW_MAX_SERVICES);
+
+	for (i = 0; i < n && i < FW_MAX_SERVICES; i++) {
+		int ret = vm_filter(&v->kvm, r[i][0], r[i][1] - r[i][0] + 1, KVM_FILTER_FORWARD);
 
 		if (ret) {
-			fprintf(stderr, "hotvm: cannot install the SMCCC filter for %s: %s\n",
-				r->what, strerror(-ret));
+			fprintf(stderr,
+				"hotvm: cannot forward SMCCC IDs 0x%08x-0x%08x to userspace: %s\n",
+				r[i][0], r[i][1], strerror(-ret));
 			return ret;
 		}
 	}
-	return 0;
+	return deny_legacy(v);
 }

@@ -1136,6 +1136,34 @@ static void run_race(bool with_disable)
 	fw_destroy(r.fw);
 }
 
+/* The ranges the backend forwards are exactly the registered services. */
+START_TEST(test_ranges)
+{
+	struct fw_config cfg = { .ncpus = 1 };
+	struct fw_service svc = { "vendor", dummy_handler, dummy_argc, NULL };
+	struct fw *fw = mkfw_cfg(&cfg);
+	uint32_t r[FW_MAX_SERVICES][2];
+	unsigned int n;
+
+	n = fw_ranges(fw, r, FW_MAX_SERVICES);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_eq(r[0][0], 0x84000000);
+	ck_assert_uint_eq(r[0][1], 0x8400001f);
+	ck_assert_uint_eq(r[1][0], 0xc4000000);
+	ck_assert_uint_eq(r[1][1], 0xc400001f);
+	ck_assert_uint_eq(r[2][0], 0x84000050);
+	ck_assert_uint_eq(r[2][1], 0x8400005f);
+	ck_assert_uint_eq(r[3][0], 0xc4000050);
+	ck_assert_uint_eq(r[3][1], 0xc400005f);
+	ck_assert_int_eq(fw_register(fw, 0x86000010, 0x86000011, &svc), 0);
+	ck_assert_uint_eq(fw_ranges(fw, r, 2), 5); /* count even when @max is short */
+	ck_assert_uint_eq(fw_ranges(fw, r, FW_MAX_SERVICES), 5);
+	ck_assert_uint_eq(r[4][0], 0x86000010);
+	ck_assert_uint_eq(r[4][1], 0x86000011);
+	fw_destroy(fw);
+}
+END_TEST
+
 START_TEST(test_race_cpu_on)
 {
 	run_race(false);
@@ -1175,6 +1203,7 @@ static Suite *psci_suite(void)
 	tcase_add_test(tc, test_stats);
 	tcase_add_test(tc, test_hotplug);
 	tcase_add_test(tc, test_register);
+	tcase_add_test(tc, test_ranges);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(race, 120);
 	tcase_add_test(race, test_race_cpu_on);
