@@ -5,6 +5,8 @@
 # the test host's console log; nothing here judges a time.
 
 . "$T/lib.sh"
+# A guest that is gone must not take the case with it (write to its FIFO)
+trap '' PIPE
 
 # bench_run LABEL MIB HOLD ARGS...
 #   Run `hotvm run -m MIB ARGS...` with HOTVM_STATS=1 and its stdin on a
@@ -22,6 +24,7 @@ bench_run() {
 	shift 3
 	_dir=$(mktemp -d)
 	mkfifo "$_dir/in"
+	: >"$_dir/out"
 	_held=
 	_t0=$(now_ms)
 	HOTVM_STATS=1 "$HOTVM" run -m "$_mib" "$@" <"$_dir/in" >"$_dir/out" 2>"$_dir/err" &
@@ -39,8 +42,10 @@ bench_run() {
 			[ $_n -gt 6000 ] && break
 		done
 		_held=$(($(now_ms) - _t0))
-		bench_mem "$_label" "$_pid" "$_mib"
-		echo "poweroff -f" >&8
+		if kill -0 "$_pid" 2>/dev/null; then
+			bench_mem "$_label" "$_pid" "$_mib"
+			echo "poweroff -f" >&8
+		fi
 	fi
 	wait "$_pid"
 	_rc=$?
