@@ -16,6 +16,7 @@ static const char *const irqchip_choices[] = { "gicv3", "gicv3-its", NULL };
 static const char *const loglevel_choices[] = { "error", "warning", "info", "debug", NULL };
 static const char *const psci_choices[] = { "user", "kernel", NULL };
 static const char *const reboot_choices[] = { "reset", "exit", NULL };
+static const char *const seccomp_choices[] = { "on", "off", NULL };
 
 #define O(field) offsetof(struct config, field)
 #define REFUSE(n, s, why) \
@@ -63,6 +64,9 @@ static const struct opt run_opts[] = {
 	       "guest reset: reboot in-process (default) or exit with status 0",
 	       reboot_choices),
 	FLAG("no-rtc", rtc_off, "no PL031 RTC at 0x01010000"),
+	CHOICE("seccomp", seccomp, "on|off",
+	       "system call allow-list on every hotvm thread (default on; docs/seccomp.md)",
+	       seccomp_choices),
 	/* Control API (issue 5): parsed here, served by src/vmm/api*.c. */
 	STR("api-socket", 0, api_socket, "PATH",
 	    "control API on a UNIX socket (hot-plug; see docs/api.md)"),

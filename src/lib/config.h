@@ -13,6 +13,7 @@ enum config_irqchip { IRQCHIP_GICV3, IRQCHIP_GICV3_ITS };
 enum config_psci { PSCI_USER, PSCI_KERNEL };
 enum config_reboot { REBOOT_RESET, REBOOT_EXIT };
 enum config_log { LOG_ERROR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+enum config_seccomp { SANDBOX_ON, SANDBOX_OFF };
 
 struct config {
 	const char *kernel;
@@ -31,9 +32,11 @@ struct config {
 	int reboot;			/* enum config_reboot */
 	const char *api_socket;		/* control API (issue 5) */
 	bool rtc_off;
+	int seccomp;			/* enum config_seccomp (docs/seccomp.md) */
 	/* which options were given */
 	bool cpus_set, max_cpus_set, mem_set;
 	bool console_set, irqchip_set, loglevel_set, psci_set, reboot_set;
+	bool seccomp_set;
 };
 
 /*

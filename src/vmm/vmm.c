@@ -16,6 +16,7 @@
 
 #include "dev/rtc.h"
 #include "dev/uart.h"
+#include "vmm/seccomp.h"
 #include "vmm/vmm.h"
 
 static int log_level = LOG_WARNING;
@@ -478,6 +479,11 @@ int vmm_run(struct config *cfg)
 		v.psci_version >> 16, v.psci_version & 0xffff,
 		v.psci_user ? "hotvm" : "KVM");
 	if (start_threads(&v) || uart_start(v.uart)) {
+		goto out;
+	}
+	/* Every file is open and every thread exists: from here, the allow-list. */
+	if ((cfg->seccomp == SANDBOX_ON && seccomp_install()) ||
+	    seccomp_selftest(cfg->seccomp == SANDBOX_ON)) {
 		goto out;
 	}
 	status = supervise(&v);

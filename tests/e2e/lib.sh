@@ -79,3 +79,14 @@ run_linux() {
 	return 1
 }
 LINUX_ARGS=
+
+# rss_other PID RAM_KB: hotvm's resident memory without the guest's RAM.
+#   Sums Rss over every mapping in /proc/PID/smaps except the guest RAM
+#   mapping, recognised by its size (RAM_KB = --mem * 1024). Prints
+#   "OTHER_KB RAM_RSS_KB NRAM"; NRAM (mappings of that size) must be 1.
+rss_other() {
+	awk -v ram="$2" '
+		$1 == "Size:" { size = $2 }
+		$1 == "Rss:" { if (size == ram) { ramrss += $2; n++ } else other += $2 }
+		END { printf "%d %d %d\n", other, ramrss, n }' "/proc/$1/smaps"
+}

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The seccomp allow-list: a classic BPF program over struct seccomp_data,
+ * built here from three tables (docs/seccomp.md lists them with reasons).
+ *
+ *   arch != AArch64                              -> kill
+ *   nr in allowed[]                               -> allow
+ *   ioctl: request in ioctls[] (upper 32 bits 0)  -> allow
+ *   mmap/mprotect without PROT_EXEC               -> allow
+ *   anything else                                 -> kill the process (SIGSYS)
+ *
+ * Every rule is one comparison followed by a return, so the program needs
+ * no jump longer than a few instructions.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <asm/ioctls.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/kvm.h>
+#include <linux/seccomp.h>
+
+#include "vmm/seccomp.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The steady state: vCPU run loops, UART input, control API, reset, exit. */
+static const unsigned int allowed[] = {
+	/* I/O on descriptors opened at start-up, and the API's clients */
+	__NR_read, __NR_write, __NR_writev, __NR_close, __NR_ppoll,
+	__NR_accept4, __NR_recvfrom, __NR_sendto,
+	/* threads: locks, kicks (SIGUSR1), the signal thread, joins */
+	__NR_futex, __NR_tgkill, __NR_getpid, __NR_gettid,
+	__NR_rt_sigprocmask, __NR_rt_sigreturn, __NR_rt_sigtimedwait,
+	__NR_restart_syscall, __NR_sched_yield, __NR_sched_getaffinity,
+	/*
+	 * a thread created just before the filter (TSYNC) may run its start-up
+	 * after it, with every signal blocked: glibc's start_thread registers
+	 * rseq and its robust futex list there
+	 */
+	__NR_rseq, __NR_set_robust_list,
+	/* memory: malloc (arenas, large blocks), thread stacks at exit */
+	__NR_brk, __NR_munmap, __NR_mremap, __NR_madvise,
+	/* time (the vDSO normally answers), sleeps, TRNG entropy */
+	__NR_clock_gettime, __NR_clock_nanosleep, __NR_nanosleep, __NR_getrandom,
+	/* stdio's first use of a stream; removing the API socket at exit */
+	__NR_newfstatat, __NR_fstat, __NR_unlinkat,
+	/* the end */
+	__NR_exit, __NR_exit_group,
+};
+
+/* ioctl requests: the KVM calls of the run loop, and the terminal. */
+static const unsigned int ioctls[] = {
+	KVM_RUN,
+	KVM_GET_ONE_REG,
+	KVM_SET_ONE_REG,
+	KVM_ARM_VCPU_INIT,		/* warm reset at CPU_ON, resume, reboot */
+	KVM_ARM_PREFERRED_TARGET,	/* asked before every KVM_ARM_VCPU_INIT */
+	KVM_SET_MP_STATE,		/* suspend / wake-up */
+	KVM_IRQ_LINE,			/* UART interrupt */
+	TCGETS,				/* tcgetattr */
+	TCSETS,				/* tcsetattr(TCSANOW) restores the terminal */
+};
+
+#define ARG_LO(n) (offsetof(struct seccomp_data, args) + (n) * sizeof(__u64))
+#define ARG_HI(n) (ARG_LO(n) + sizeof(__u32))	/* little-endian */
+#define RET_KILL BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)
+#define RET_ALLOW BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+
+#define PROG_MAX (5 + 2 * ARRAY_SIZE(allowed) + 6 + 2 * ARRAY_SIZE(ioctls) + 6 + 1)
+
+static size_t build(struct sock_filter *f)
+{
+	size_t n = 0, i;
+
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, arch));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_AARCH64, 1, 0);
+	f[n++] = (struct sock_filter)RET_KILL;
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr));
+	for (i = 0; i < ARRAY_SIZE(allowed); i++) {
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, allowed[i], 0, 1);
+		f[n++] = (struct sock_filter)RET_ALLOW;
+	}
+	/* ioctl: skip the block unless nr matches */
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0,
+					      (__u8)(4 + 2 * ARRAY_SIZE(ioctls) + 1));
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_HI(1));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, 0);
+	f[n++] = (struct sock_filter)RET_KILL;
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1));
+	for (i = 0; i < ARRAY_SIZE(ioctls); i++) {
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ioctls[i], 0, 1);
+		f[n++] = (struct sock_filter)RET_ALLOW;
+	}
+	f[n++] = (struct sock_filter)RET_KILL;
+	/* mmap/mprotect: never executable memory */
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mmap, 1, 0);
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mprotect, 0, 4);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(2));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1);
+	f[n++] = (struct sock_filter)RET_KILL;
+	f[n++] = (struct sock_filter)RET_ALLOW;
+	f[n++] = (struct sock_filter)RET_KILL;
+	return n;
+}
+
+int seccomp_install(void)
+{
+	struct sock_filter f[PROG_MAX];
+	struct sock_fprog prog = { .filter = f };
+	long ret;
+
+	prog.len = (unsigned short)build(f);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		fprintf(stderr, "hotvm: seccomp: cannot set no_new_privs: %s\n", strerror(errno));
+		return -errno;
+	}
+	/* TSYNC: every thread of hotvm at once; > 0 names a thread that could not sync. */
+	ret = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);
+	if (ret != 0) {
+		int err = ret < 0 ? errno : ESRCH;
+
+		fprintf(stderr,
+			"hotvm: seccomp: cannot install the system call filter: %s "
+			"(--seccomp=off runs without it)\n",
+			strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
+int seccomp_selftest(bool installed)
+{
+	const char *env = getenv("HOTVM_SECCOMP_SELFTEST");
+	int fd;
+
+	if (!env || strcmp(env, "1")) {
+		return 0;
+	}
+	fprintf(stderr, "hotvm: seccomp selftest: calling openat(), which the filter %s\n",
+		installed ? "forbids" : "would forbid (filter off)");
+	fd = openat(AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC);
+	if (!installed) {
+		fprintf(stderr, "hotvm: seccomp selftest: openat() returned %d (filter off)\n", fd);
+		if (fd >= 0) {
+			close(fd);
+		}
+		return 0;
+	}
+	fprintf(stderr, "hotvm: seccomp selftest: FAILED: openat() returned %d\n", fd);
+	return -EPERM;
+}
