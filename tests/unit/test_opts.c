@@ -38,6 +38,16 @@ START_TEST(test_kvmtool_options)
 	ck_assert_int_eq(cfg.loglevel, LOG_DEBUG);
 	ck_assert_int_eq(cfg.psci, PSCI_USER);
 	ck_assert_int_eq(cfg.reboot, REBOOT_RESET);
+	ck_assert_int_eq(cfg.seccomp, SANDBOX_ON);
+
+	/* the seccomp allow-list is on unless turned off explicitly */
+	ck_assert_int_eq(PARSE("-k", "K", "--seccomp=off"), 0);
+	ck_assert_int_eq(cfg.seccomp, SANDBOX_OFF);
+	ck_assert(cfg.seccomp_set);
+	ck_assert_int_eq(PARSE("-k", "K", "--seccomp", "on"), 0);
+	ck_assert_int_eq(cfg.seccomp, SANDBOX_ON);
+	ck_assert_int_eq(PARSE("-k", "K", "--seccomp=maybe"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--seccomp maybe: must be one of on, off"));
 
 	/* attached values and long forms */
 	ck_assert_int_eq(PARSE("--kernel=K", "-c2", "--mem=64", "--max-cpus", "8",
@@ -135,6 +145,7 @@ START_TEST(test_help_text)
 	ck_assert_ptr_nonnull(strstr(text, "--max-cpus M"));
 	ck_assert_ptr_nonnull(strstr(text, "--psci user|kernel"));
 	ck_assert_ptr_nonnull(strstr(text, "--reboot reset|exit"));
+	ck_assert_ptr_nonnull(strstr(text, "--seccomp on|off"));
 	ck_assert_ptr_nonnull(strstr(text, "-k, --kernel FILE"));
 	ck_assert_ptr_nonnull(strstr(text, "rest of RAM is kept"));
 	ck_assert_ptr_null(strstr(text, "-d, --disk"));
