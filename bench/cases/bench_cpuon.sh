@@ -2,7 +2,7 @@
 # caller's HVC to the target's first instruction, --psci=user and kernel.
 # timeout: 300
 . "$T/bench.sh"
-N=${BENCH_CPUON_N:-500}
+N=${BENCH_CPUON_N:-1000}
 rc=0
 bench_run cpuon.user 64 "" -k "$T/guest/bench_cpuon.bin" -c 2 --psci=user -p "n=$N" || rc=1
 bench_run cpuon.kernel 64 "" -k "$T/guest/bench_cpuon.bin" -c 2 --psci=kernel \

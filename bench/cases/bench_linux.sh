@@ -5,7 +5,7 @@
 . "$T/bench.sh"
 need_file "$T/linux/Image"
 need_file "$T/linux/initrd.cpio"
-R=${BENCH_LINUX_RUNS:-3}
+R=${BENCH_LINUX_RUNS:-5}
 L="-k $T/linux/Image -i $T/linux/initrd.cpio -c 2"
 # hotvm keeps the images in its memory for in-process reboots
 echo "BENCH images kernel=$(wc -c <"$T/linux/Image") initrd=$(wc -c <"$T/linux/initrd.cpio")"

@@ -6,6 +6,6 @@
 rc=0
 for n in ${BENCH_SCALE_CPUS:-8 64 256 512}; do
 	bench_run scale.$n 32 "^BENCH-HOLD" -k "$T/guest/bench_scale.bin" -c $n --max-cpus $n \
-		--psci=user -p "hold=1" || rc=1
+		--psci=user -p "hold=1 rounds=9" || rc=1
 done
 exit $rc
