@@ -14,10 +14,11 @@
 int seccomp_install(void);
 
 /*
- * Test hook: if HOTVM_SECCOMP_SELFTEST=1 is in the environment, attempt a
- * system call the filter forbids (openat). With the filter (@installed)
- * hotvm dies with SIGSYS; if the call returns anyway, -EPERM is returned
- * after a message. Without the filter the call succeeds and 0 is returned.
+ * Test hook: if HOTVM_SECCOMP_SELFTEST=1 is in the environment, call
+ * openat() (refused with EACCES under the filter) and then socket(), which
+ * the filter forbids. With the filter (@installed) hotvm dies with SIGSYS;
+ * if socket() returns anyway, -EPERM is returned after a message. Without
+ * the filter both calls succeed and 0 is returned.
  */
 int seccomp_selftest(bool installed);
 

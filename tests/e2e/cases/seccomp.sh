@@ -1,7 +1,8 @@
 # The seccomp allow-list (docs/seccomp.md): on by default on every thread;
 # a forbidden system call kills hotvm with SIGSYS (test hook
-# HOTVM_SECCOMP_SELFTEST=1 calls openat() right after the filter is in);
-# --seccomp=off lets the same call through; the steady state under the
+# HOTVM_SECCOMP_SELFTEST=1 calls openat(), refused with EACCES, then
+# socket(), forbidden, right after the filter is in); --seccomp=off lets
+# both through; the steady state under the
 # filter (vCPUs, UART, control API clients, in-process reboot, shutdown).
 # timeout: 90
 . $T/lib.sh
@@ -27,21 +28,24 @@ out=$(mktemp)
 HOTVM_SECCOMP_SELFTEST=1 $HOTVM run -k "$T/guest/psci_api.bin" -m 64 -c 2 >"$out" 2>&1
 rc=$?
 sed 's/^/  | /' "$out"
-if [ $rc -eq 159 ] && grep -q 'calling openat(), which the filter forbids' "$out" &&
-	! grep -q 'FAILED' "$out"; then
-	pass "forbidden openat() killed hotvm with SIGSYS (exit $rc)"
+grep -q 'openat() failed: Permission denied' "$out" &&
+	pass "openat() refused with EACCES under the filter" || fail "openat() not refused"
+if [ $rc -eq 159 ] && grep -q 'calling socket(), which the filter forbids' "$out" &&
+	! grep -q 'FAILED' "$out" && ! grep -q '^RESULT' "$out"; then
+	pass "forbidden socket() killed hotvm with SIGSYS (exit $rc) before the guest ran"
 else
-	fail "forbidden openat(): exit $rc, expected 159 (SIGSYS)"
+	fail "forbidden socket(): exit $rc, expected 159 (SIGSYS)"
 fi
 
-# 2. The same with --seccomp=off: the call goes through, the guest runs
+# 2. The same with --seccomp=off: both calls go through, the guest runs
 HOTVM_SECCOMP_SELFTEST=1 $HOTVM run --seccomp=off -k "$T/guest/psci_api.bin" -m 64 -c 2 \
 	>"$out" 2>&1
 rc=$?
 grep '^hotvm' "$out" | sed 's/^/  | /'
-if [ $rc -eq 0 ] && grep -q 'openat() returned [0-9]* (filter off)' "$out" &&
+if [ $rc -eq 0 ] && grep -q 'openat() succeeded' "$out" &&
+	grep -q 'socket() returned [0-9][0-9]* (filter off)' "$out" &&
 	grep -q '^RESULT: PASS' "$out"; then
-	pass "--seccomp=off: openat() allowed, guest PASS, exit 0"
+	pass "--seccomp=off: openat() and socket() allowed, guest PASS, exit 0"
 else
 	fail "--seccomp=off: exit $rc"
 fi
