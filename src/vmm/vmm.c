@@ -291,6 +291,19 @@ static const char *api_state(void *opaque)
 	}
 }
 
+/* SIGINT/SIGTERM/SIGHUP/SIGUSR2: blocked in every thread but signal_thread. */
+static void block_stop_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
 /* The control API (docs/api.md), before any vCPU runs. */
 static int start_api(struct vmm *v)
 {
@@ -308,6 +321,8 @@ static int start_api(struct vmm *v)
 	if (!v->cfg->api_socket) {
 		return 0;
 	}
+	/* Its thread inherits the mask: a SIGTERM must not kill hotvm there. */
+	block_stop_signals();
 	v->api = api_start(v->cfg->api_socket, &ops, err, sizeof(err));
 	if (!v->api) {
 		fprintf(stderr, "hotvm: %s\n", err);
@@ -319,18 +334,12 @@ static int start_api(struct vmm *v)
 static int start_threads(struct vmm *v)
 {
 	struct sigaction sa = { .sa_handler = kick_handler, .sa_flags = SA_RESTART };
-	sigset_t set;
 	int err;
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
 	/* Blocked everywhere (threads inherit the mask); signal_thread waits for them. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR2);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	block_stop_signals();
 	err = pthread_create(&v->sig_thread, NULL, signal_thread, v);
 	if (err) {
 		fprintf(stderr, "hotvm: cannot start the signal thread: %s\n", strerror(err));

@@ -3,7 +3,8 @@
 # HOTVM_SECCOMP_SELFTEST=1 calls openat(), refused with EACCES, then
 # socket(), forbidden, right after the filter is in); --seccomp=off lets
 # both through; the steady state under the
-# filter (vCPUs, UART, control API clients, in-process reboot, shutdown).
+# filter (vCPUs, UART, control API clients, in-process reboot, shutdown,
+# SIGTERM).
 # timeout: 90
 . $T/lib.sh
 . $T/hostile.sh
@@ -95,6 +96,23 @@ grep -q system-reset /tmp/seccomp-events.txt && grep -q system-off /tmp/seccomp-
 [ $rc -eq 0 ] && ! alive $pid && pass "hotvm exited 0 after shutdown" || fail "hotvm exit $rc"
 grep -q '^hotvm' "$out" && sed -n 's/^hotvm/  | hotvm/p' "$out"
 [ -e "$SOCK" ] && fail "socket left behind"
+
+# 4. SIGTERM under the filter, with the control API running: the signal
+#    thread stops the guest (status 1), the socket is removed. (The API
+#    thread once left SIGTERM unblocked, so the signal killed hotvm, 143.)
+rm -f "$SOCK"
+$HOTVM run -k "$T/guest/idle.bin" -m 64 -c 2 --api-socket "$SOCK" >"$out" 2>&1 &
+pid=$!
+for i in $(seq 100); do
+	grep -q 'IDLE: ready' "$out" && break
+	sleep 0.1
+done
+kill -TERM $pid
+wait $pid
+rc=$?
+[ $rc -eq 1 ] && grep -q 'stopping the guest' "$out" && [ ! -e "$SOCK" ] &&
+	pass "SIGTERM: guest stopped, exit 1, socket removed" ||
+	fail "SIGTERM: exit $rc, socket $([ -e "$SOCK" ] && echo left || echo removed)"
 
 echo "seccomp: $fails failure(s)"
 [ $fails -eq 0 ]
