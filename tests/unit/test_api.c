@@ -4,7 +4,7 @@
  * socket, with a real firmware core whose platform hooks are fakes: hot-plug
  * operations, the "busy" rule, events, and every kind of bad client.
  */
-#include <check.h>
+#include "unit.h"
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -463,8 +463,6 @@ int main(void)
 {
 	Suite *s = suite_create("api");
 	TCase *tc = tcase_create("api");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -477,9 +475,5 @@ int main(void)
 	tcase_add_test(tc, test_concurrent_clients);
 	tcase_add_test(tc, test_too_many_clients);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests for the guest device tree builder (src/lib/fdt.c). */
-#include <check.h>
+#include "unit.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,16 +142,10 @@ int main(void)
 {
 	Suite *s = suite_create("fdt");
 	TCase *tc = tcase_create("fdt");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_basic);
 	tcase_add_test(tc, test_options);
 	tcase_add_test(tc, test_limits);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests for Image parsing/placement, RAM bounds and exit decisions. */
-#include <check.h>
+#include "unit.h"
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -143,17 +143,11 @@ int main(void)
 {
 	Suite *s = suite_create("image");
 	TCase *tc = tcase_create("image");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_parse);
 	tcase_add_test(tc, test_layout);
 	tcase_add_test(tc, test_ram);
 	tcase_add_test(tc, test_exit);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

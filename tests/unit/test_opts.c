@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests for the option parser and the `hotvm run` table (src/lib/{opts,config}.c). */
-#include <check.h>
+#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,8 +157,6 @@ int main(void)
 {
 	Suite *s = suite_create("opts");
 	TCase *tc = tcase_create("opts");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_kvmtool_options);
 	tcase_add_test(tc, test_defaults_and_help);
@@ -166,9 +164,5 @@ int main(void)
 	tcase_add_test(tc, test_cmdline);
 	tcase_add_test(tc, test_help_text);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

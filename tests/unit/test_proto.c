@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests for the control protocol parser and formatter (src/lib/proto.c). */
-#include <check.h>
+#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,8 +210,6 @@ int main(void)
 {
 	Suite *s = suite_create("proto");
 	TCase *tc = tcase_create("proto");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, test_ops);
@@ -220,9 +218,5 @@ int main(void)
 	tcase_add_test(tc, test_responses);
 	tcase_add_test(tc, test_status_and_events);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }

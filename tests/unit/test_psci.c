@@ -4,7 +4,7 @@
  * error path, both widths and power_state formats, every version setting,
  * hot-plug, registration, and racing CPU_ON / disable.
  */
-#include <check.h>
+#include "unit.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -1214,11 +1214,5 @@ static Suite *psci_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(psci_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(psci_suite());
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests of the TRNG service (ARM DEN 0098) through the router. */
-#include <check.h>
+#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,17 +207,11 @@ int main(void)
 {
 	Suite *s = suite_create("trng");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_version_features);
 	tcase_add_test(tc, test_uuid);
 	tcase_add_test(tc, test_rnd);
 	tcase_add_test(tc, test_status_and_off);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(s);
 }
