@@ -384,8 +384,8 @@ static void violation(unsigned int cpu, uint32_t f, enum via via, const uint64_t
 	viol[cpu]++;
 	spin_lock(&report_lock);
 	if (reported++ < 12)
-		printf("# VIOLATION cpu %u %s: fid 0x%x via %s x1 0x%lx x2 0x%lx x3 0x%lx -> x0 0x%lx\n",
-		       cpu, what, f, via == VIA_HVC ? "hvc" : via == VIA_SMC ? "smc" : "smc#1",
+		printf("# VIOLATION cpu %u %s: fid 0x%x via %s "
+		       "x1 0x%lx x2 0x%lx x3 0x%lx -> x0 0x%lx\n", cpu, what, f, via == VIA_HVC ? "hvc" : via == VIA_SMC ? "smc" : "smc#1",
 		       in_regs[1], in_regs[2], in_regs[3], x0);
 	spin_unlock(&report_lock);
 }
