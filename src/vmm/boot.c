@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Images: read the kernel and initrd once into host memory, place them in
- * guest RAM (lib/image.c), build the DTB, and copy all three into RAM at
- * every boot. A reset copies only these ranges: the rest of RAM survives.
+ * Images: open the kernel and initrd once, place them in guest RAM
+ * (lib/image.c), build the DTB, and load all three into RAM at every boot,
+ * the files straight from their descriptors. A reset writes only these
+ * ranges: the rest of RAM survives.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,63 +18,78 @@
 
 #define DTB_BUF_SIZE 0x100000	/* 1 MiB: 512 cpu nodes need about 60 KiB */
 
-/* Read all of @path if it is a regular file of at most @max bytes. */
-static int read_file(const char *what, const char *path, uint64_t max, uint8_t **buf,
-		     size_t *size)
+/*
+ * Open @path for the VM's lifetime if it is a non-empty regular file of at
+ * most @max bytes. hotvm keeps the descriptor, not a copy of the contents:
+ * every (re)boot reads the image from it straight into guest RAM, so a
+ * Linux Image costs no host memory beyond the page cache that VMs share.
+ */
+static int open_image(const char *what, const char *path, uint64_t max, struct boot_file *f)
 {
-	struct stat st;
-	size_t done = 0;
-	int fd, err = 0;
+	int err = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	f->what = what;
+	f->path = path;
+	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0) {
 		err = errno;
 		fprintf(stderr, "hotvm: cannot open %s '%s': %s\n", what, path, strerror(err));
 		return -err;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		err = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+	if (fstat(f->fd, &f->st) < 0 || !S_ISREG(f->st.st_mode)) {
+		err = S_ISDIR(f->st.st_mode) ? EISDIR : EINVAL;
 		fprintf(stderr, "hotvm: %s '%s' is not a regular file\n", what, path);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max) {
+	} else if ((uint64_t)f->st.st_size > max) {
 		err = EFBIG;
 		fprintf(stderr, "hotvm: %s '%s' (%llu bytes) is too big for guest RAM (%llu MiB)\n",
-			what, path, (unsigned long long)st.st_size,
+			what, path, (unsigned long long)f->st.st_size,
 			(unsigned long long)(max >> 20));
-		goto out;
-	}
-	if (st.st_size == 0) {
+	} else if (f->st.st_size == 0) {
 		err = EINVAL;
 		fprintf(stderr, "hotvm: %s '%s' is empty\n", what, path);
-		goto out;
 	}
-	*buf = malloc((size_t)st.st_size);
-	if (!*buf) {
-		err = ENOMEM;
-		fprintf(stderr, "hotvm: out of memory reading %s '%s'\n", what, path);
-		goto out;
+	if (err) {
+		close(f->fd);
+		f->fd = -1;
+		return -err;
 	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, *buf + done, (size_t)st.st_size - done);
+	f->size = (size_t)f->st.st_size;
+	return 0;
+}
+
+/* Read @len bytes at @off of @f into @dst; the file must still be as opened. */
+static int read_image(const struct boot_file *f, void *dst, size_t len, off_t off)
+{
+	struct stat st;
+	size_t done = 0;
+
+	/*
+	 * A reset must boot what the VM started with: refuse, rather than
+	 * boot half of a kernel that is being rebuilt in place.
+	 */
+	if (fstat(f->fd, &st) < 0 || st.st_size != f->st.st_size ||
+	    st.st_mtim.tv_sec != f->st.st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != f->st.st_mtim.tv_nsec) {
+		fprintf(stderr, "hotvm: %s '%s' changed since hotvm started: not loading it again\n",
+			f->what, f->path);
+		return -ESTALE;
+	}
+	while (done < len) {
+		ssize_t n = pread(f->fd, (uint8_t *)dst + done, len - done, off + (off_t)done);
 
 		if (n < 0 && errno == EINTR) {
 			continue;
 		}
 		if (n <= 0) {
-			err = n < 0 ? errno : EIO;
-			fprintf(stderr, "hotvm: cannot read %s '%s': %s\n", what, path,
+			int err = n < 0 ? errno : EIO;
+
+			fprintf(stderr, "hotvm: cannot read %s '%s': %s\n", f->what, f->path,
 				strerror(err));
-			free(*buf);
-			*buf = NULL;
-			goto out;
+			return -err;
 		}
 		done += (size_t)n;
 	}
-	*size = done;
-out:
-	close(fd);
-	return -err;
+	return 0;
 }
 
 int boot_prepare(struct vmm *v)
@@ -81,17 +97,27 @@ int boot_prepare(struct vmm *v)
 	struct config *cfg = v->cfg;
 	int ret;
 
-	ret = read_file("kernel", cfg->kernel, v->ram.size, &v->kernel, &v->kernel_size);
+	uint8_t header[IMAGE_HEADER_SIZE];
+	size_t hlen;
+
+	ret = open_image("kernel", cfg->kernel, v->ram.size, &v->kernel);
 	if (ret) {
 		return ret;
 	}
+	v->kernel_size = v->kernel.size;
 	if (cfg->initrd) {
-		ret = read_file("initrd", cfg->initrd, v->ram.size, &v->initrd, &v->initrd_size);
+		ret = open_image("initrd", cfg->initrd, v->ram.size, &v->initrd);
 		if (ret) {
 			return ret;
 		}
+		v->initrd_size = v->initrd.size;
 	}
-	image_parse(v->kernel, v->kernel_size, &v->info);
+	hlen = v->kernel_size < sizeof(header) ? v->kernel_size : sizeof(header);
+	ret = read_image(&v->kernel, header, hlen, 0);
+	if (ret) {
+		return ret;
+	}
+	image_parse(header, hlen, &v->info);
 	ret = image_layout(&v->info, v->kernel_size, v->initrd_size, v->ram.base, v->ram.size,
 			   &v->layout);
 	if (ret == -EFBIG) {
@@ -170,18 +196,41 @@ static int copy_in(struct vmm *v, uint64_t gpa, const void *src, size_t len)
 	return 0;
 }
 
+/* Read @f into guest RAM at @gpa (bounds-checked). */
+static int load_file(struct vmm *v, uint64_t gpa, const struct boot_file *f)
+{
+	void *dst = ram_ptr(&v->ram, gpa, f->size);
+
+	if (!dst) {
+		fprintf(stderr, "hotvm: %s outside guest RAM (internal error)\n", f->what);
+		return -EFAULT;
+	}
+	return read_image(f, dst, f->size, 0);
+}
+
 int boot_load(struct vmm *v)
 {
-	int ret = copy_in(v, v->layout.kernel, v->kernel, v->kernel_size);
+	int ret = load_file(v, v->layout.kernel, &v->kernel);
 
-	if (!ret && v->initrd) {
-		ret = copy_in(v, v->layout.initrd, v->initrd, v->initrd_size);
+	if (!ret && v->initrd.fd >= 0) {
+		ret = load_file(v, v->layout.initrd, &v->initrd);
 	}
 	if (!ret) {
 		ret = copy_in(v, v->layout.dtb, v->dtb, v->dtb_size);
-	}
-	if (ret) {
-		fprintf(stderr, "hotvm: image outside guest RAM (internal error)\n");
+		if (ret) {
+			fprintf(stderr, "hotvm: DTB outside guest RAM (internal error)\n");
+		}
 	}
 	return ret;
+}
+
+void boot_close(struct vmm *v)
+{
+	if (v->kernel.fd >= 0) {
+		close(v->kernel.fd);
+	}
+	if (v->initrd.fd >= 0) {
+		close(v->initrd.fd);
+	}
+	v->kernel.fd = v->initrd.fd = -1;
 }

@@ -460,8 +460,7 @@ static void destroy(struct vmm *v)
 	}
 	free(v->cpus);
 	free(v->mpidr);
-	free(v->kernel);
-	free(v->initrd);
+	boot_close(v);
 	free(v->dtb);
 	pthread_cond_destroy(&v->cond);
 	pthread_mutex_destroy(&v->lock);
@@ -474,6 +473,7 @@ int vmm_run(struct config *cfg)
 
 	log_level = cfg->loglevel;
 	v.kvm.sys_fd = v.kvm.vm_fd = -1;
+	v.kernel.fd = v.initrd.fd = -1;
 	pthread_mutex_init(&v.lock, NULL);
 	pthread_cond_init(&v.cond, NULL);
 	signal(SIGPIPE, SIG_IGN);

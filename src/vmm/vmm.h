@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "dev/mmio.h"
 #include "fw/fw.h"
@@ -114,6 +115,14 @@ struct cpu {
 	struct cpu_stats stats;
 };
 
+/* A kernel or initrd file, open for the VM's lifetime (boot.c). */
+struct boot_file {
+	const char *what, *path;
+	int fd;			/* -1: none */
+	struct stat st;		/* as opened: a reset refuses a changed file */
+	size_t size;
+};
+
 struct vmm {
 	struct config *cfg;
 	bool psci_user;			/* SMCCC filter forwards PSCI to us */
@@ -134,8 +143,9 @@ struct vmm {
 	uint64_t *mpidr;
 	uint32_t psci_version;
 
-	/* images, kept in host memory and copied in at every (re)boot */
-	uint8_t *kernel, *initrd, *dtb;
+	/* images: files kept open and read into RAM at every (re)boot; the DTB in memory */
+	struct boot_file kernel, initrd;
+	uint8_t *dtb;
 	size_t kernel_size, initrd_size, dtb_size;
 	struct image_info info;
 	struct image_layout layout;
@@ -170,6 +180,7 @@ int platform_filter(struct vmm *v);
 /* boot.c */
 int boot_prepare(struct vmm *v);	/* read images, lay out RAM */
 int boot_dtb(struct vmm *v);		/* build the DTB (needs MPIDRs) */
-int boot_load(struct vmm *v);		/* copy images into guest RAM */
+int boot_load(struct vmm *v);		/* load images into guest RAM */
+void boot_close(struct vmm *v);		/* close the image files */
 
 #endif
