@@ -7,8 +7,6 @@ need_file "$T/linux/Image"
 need_file "$T/linux/initrd.cpio"
 R=${BENCH_LINUX_RUNS:-5}
 L="-k $T/linux/Image -i $T/linux/initrd.cpio -c 2"
-# hotvm keeps the images in its memory for in-process reboots
-echo "BENCH images kernel=$(wc -c <"$T/linux/Image") initrd=$(wc -c <"$T/linux/initrd.cpio")"
 rc=0
 i=1
 while [ $i -le "$R" ]; do
