@@ -79,7 +79,7 @@ $(H_OBJ_DIR)/%.o: %.c
 
 $(B)/unit/%: tests/unit/%.c $(H_OBJ)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HCFLAGS) -Itests/unit -o $@ $< $(H_OBJ) $(HLIBS)
+	$(HOSTCC) $(HCFLAGS) -Itests -Itests/unit -o $@ $< $(H_OBJ) $(HLIBS)
 
 .PHONY: unit
 unit: $(UNIT_BIN)
@@ -89,7 +89,7 @@ unit: $(UNIT_BIN)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 FCFLAGS  := $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -D_GNU_SOURCE -Isrc
+	    -fno-sanitize-recover=all -D_GNU_SOURCE -Isrc -Itests
 FUZZ_SECONDS ?= 600
 
 $(B)/fuzz/%: tests/fuzz/%.c $(HOST_SRC)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "fw/fw.h"
+#include "psci_expect.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -221,27 +222,9 @@ static uint32_t pick_id(struct input *in)
 
 static bool psci_supported(uint32_t fn, bool smc64)
 {
-	static const uint32_t v32[FW_PSCI_NFUNCS] = {
-		[0x0] = FW_PSCI_0_2, [0x1] = FW_PSCI_0_2, [0x2] = FW_PSCI_0_2,
-		[0x3] = FW_PSCI_0_2, [0x4] = FW_PSCI_0_2, [0x6] = FW_PSCI_0_2,
-		[0x8] = FW_PSCI_0_2, [0x9] = FW_PSCI_0_2, [0xa] = FW_PSCI_1_0,
-		[0xc] = FW_PSCI_1_0, [0xd] = FW_PSCI_1_0, [0xe] = FW_PSCI_1_0,
-		[0x10] = FW_PSCI_1_0, [0x11] = FW_PSCI_1_0,
-		[0x12] = FW_PSCI_1_1, [0x15] = FW_PSCI_1_3,
-	};
-	static const bool has64[FW_PSCI_NFUNCS] = {
-		[0x1] = true, [0x3] = true, [0x4] = true, [0xc] = true,
-		[0xd] = true, [0xe] = true, [0x10] = true, [0x11] = true,
-		[0x12] = true, [0x15] = true,
-	};
+	uint32_t v = psci_expect(fn, smc64, M.sys_suspend);
 
-	if (fn == FW_PSCI_SYSTEM_SUSPEND && !M.sys_suspend) {
-		return false;
-	}
-	if (smc64 && !has64[fn]) {
-		return false;
-	}
-	return v32[fn] && M.version >= v32[fn];
+	return v && M.version >= v;
 }
 
 /* Check one PSCI answer against the spec and advance the model. */

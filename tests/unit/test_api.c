@@ -4,7 +4,6 @@
  * socket, with a real firmware core whose platform hooks are fakes: hot-plug
  * operations, the "busy" rule, events, and every kind of bad client.
  */
-#include "unit.h"
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -18,6 +17,7 @@
 
 #include <json-c/json.h>
 
+#include "unit.h"
 #include "fw/fw.h"
 #include "lib/api.h"
 #include "lib/proto.h"

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests for the guest device tree builder (src/lib/fdt.c). */
-#include "unit.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libfdt.h>
 
+#include "unit.h"
 #include "lib/fdt.h"
 
 static uint64_t mpidr[512];

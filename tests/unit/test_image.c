@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests for Image parsing/placement, RAM bounds and exit decisions. */
-#include "unit.h"
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "unit.h"
 #include "lib/exit.h"
 #include "lib/image.h"
 #include "lib/ram.h"

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests for the option parser and the `hotvm run` table (src/lib/{opts,config}.c). */
-#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
 
+#include "unit.h"
 #include "lib/config.h"
 #include "lib/opts.h"
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests for the control protocol parser and formatter (src/lib/proto.c). */
-#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
+#include "unit.h"
 #include "lib/proto.h"
 
 static struct proto_req req;

@@ -4,14 +4,15 @@
  * error path, both widths and power_state formats, every version setting,
  * hot-plug, registration, and racing CPU_ON / disable.
  */
-#include "unit.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "unit.h"
 #include "fw/fw.h"
+#include "psci_expect.h"
 
 #define RAM_BASE	0x80000000ull
 #define RAM_END		0xc0000000ull
@@ -282,36 +283,6 @@ START_TEST(test_version)
 END_TEST
 
 /*
- * The expected function set, written down from DEN 0022 independently of
- * the implementation's table: version a function appears in, and whether
- * it has an SMC64 form, or 0 if hotvm does not implement it.
- */
-static uint32_t expect_min(uint32_t fn, bool smc64, bool sys_suspend)
-{
-	static const uint32_t v32[FW_PSCI_NFUNCS] = {
-		[0x0] = FW_PSCI_0_2, [0x1] = FW_PSCI_0_2, [0x2] = FW_PSCI_0_2,
-		[0x3] = FW_PSCI_0_2, [0x4] = FW_PSCI_0_2, [0x6] = FW_PSCI_0_2,
-		[0x8] = FW_PSCI_0_2, [0x9] = FW_PSCI_0_2, [0xa] = FW_PSCI_1_0,
-		[0xc] = FW_PSCI_1_0, [0xd] = FW_PSCI_1_0, [0xe] = FW_PSCI_1_0,
-		[0x10] = FW_PSCI_1_0, [0x11] = FW_PSCI_1_0,
-		[0x12] = FW_PSCI_1_1, [0x15] = FW_PSCI_1_3,
-	};
-	static const bool has64[FW_PSCI_NFUNCS] = {
-		[0x1] = true, [0x3] = true, [0x4] = true, [0xc] = true,
-		[0xd] = true, [0xe] = true, [0x10] = true, [0x11] = true,
-		[0x12] = true, [0x15] = true,
-	};
-
-	if (fn == FW_PSCI_SYSTEM_SUSPEND && !sys_suspend) {
-		return 0;
-	}
-	if (smc64 && !has64[fn]) {
-		return 0;
-	}
-	return v32[fn];
-}
-
-/*
  * For every PSCI function ID and every configuration: FEATURES agrees with
  * the expected set, and a call answers NOT_SUPPORTED exactly when FEATURES
  * says so.
@@ -332,7 +303,7 @@ START_TEST(test_features_match_dispatch)
 					};
 					uint32_t id = (w ? FW_PSCI_BASE64 :
 							   FW_PSCI_BASE32) + fn;
-					uint32_t min = expect_min(fn, w, s);
+					uint32_t min = psci_expect(fn, w, s);
 					bool want = min && versions[v] >= min;
 					int64_t feat, r;
 					struct fw *fw = mkfw_cfg(&cfg);

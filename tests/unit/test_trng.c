@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* Unit tests of the TRNG service (ARM DEN 0098) through the router. */
-#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
 
+#include "unit.h"
 #include "fw/fw.h"
 
 static int nop_cpu_on(void *o, unsigned int cpu, uint64_t e, uint64_t c)
