@@ -17,6 +17,8 @@ static const char *const loglevel_choices[] = { "error", "warning", "info", "deb
 static const char *const psci_choices[] = { "user", "kernel", NULL };
 static const char *const reboot_choices[] = { "reset", "exit", NULL };
 static const char *const seccomp_choices[] = { "on", "off", NULL };
+/* Order matches enum config_psci_version. */
+static const char *const psci_version_choices[] = { "0.2", "1.0", "1.1", "1.3", NULL };
 
 #define O(field) offsetof(struct config, field)
 #define REFUSE(n, s, why) \
@@ -60,6 +62,10 @@ static const struct opt run_opts[] = {
 	CHOICE("psci", psci, "user|kernel",
 	       "PSCI answered by hotvm (user, default) or KVM (kernel: no hot-plug)",
 	       psci_choices),
+	CHOICE("psci-version", psci_version, "V",
+	       "PSCI version hotvm implements: 0.2, 1.0, 1.1 (default) or 1.3 (adds "
+	       "SYSTEM_OFF2, hibernation); needs --psci=user",
+	       psci_version_choices),
 	CHOICE("reboot", reboot, "reset|exit",
 	       "guest reset: reboot in-process (default) or exit with status 0",
 	       reboot_choices),
@@ -112,6 +118,7 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
 	cfg->cpus = 1;
 	cfg->mem = CONFIG_DEFAULT_MEM;
 	cfg->loglevel = LOG_WARNING;
+	cfg->psci_version = PSCI_V1_1;
 	ret = opts_parse(run_opts, cfg, argc, argv, err, errlen);
 	if (ret) {
 		return ret;
@@ -132,6 +139,11 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
 	if (cfg->max_cpus < cfg->cpus) {
 		snprintf(err, errlen, "--max-cpus %lu is less than --cpus %lu", cfg->max_cpus,
 			 cfg->cpus);
+		return -1;
+	}
+	if (cfg->psci == PSCI_KERNEL && cfg->psci_version_set) {
+		snprintf(err, errlen,
+			 "--psci-version needs --psci=user: KVM's PSCI has its own version");
 		return -1;
 	}
 	if (cfg->psci == PSCI_KERNEL && cfg->max_cpus > cfg->cpus) {

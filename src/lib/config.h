@@ -14,6 +14,7 @@ enum config_psci { PSCI_USER, PSCI_KERNEL };
 enum config_reboot { REBOOT_RESET, REBOOT_EXIT };
 enum config_log { LOG_ERROR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 enum config_seccomp { SANDBOX_ON, SANDBOX_OFF };
+enum config_psci_version { PSCI_V0_2, PSCI_V1_0, PSCI_V1_1, PSCI_V1_3 };
 
 struct config {
 	const char *kernel;
@@ -30,13 +31,14 @@ struct config {
 	int loglevel;			/* enum config_log */
 	int psci;			/* enum config_psci */
 	int reboot;			/* enum config_reboot */
+	int psci_version;		/* enum config_psci_version */
 	const char *api_socket;		/* control API (issue 5) */
 	bool rtc_off;
 	int seccomp;			/* enum config_seccomp (docs/seccomp.md) */
 	/* which options were given */
 	bool cpus_set, max_cpus_set, mem_set;
 	bool console_set, irqchip_set, loglevel_set, psci_set, reboot_set;
-	bool seccomp_set;
+	bool seccomp_set, psci_version_set;
 };
 
 /*

@@ -219,12 +219,21 @@ static int create_cpus(struct vmm *v)
 /* The firmware core and the filter that feeds it; or KVM's own PSCI. */
 static int setup_firmware(struct vmm *v)
 {
+	static const uint32_t versions[] = {
+		[PSCI_V0_2] = FW_PSCI_0_2,
+		[PSCI_V1_0] = FW_PSCI_1_0,
+		[PSCI_V1_1] = FW_PSCI_1_1,
+		[PSCI_V1_3] = FW_PSCI_1_3,
+	};
+	uint32_t psci = versions[v->cfg->psci_version];
 	struct fw_config fc = {
 		.ncpus = v->ncpus,
 		.nenabled = v->nenabled,
 		.mpidr = v->mpidr,
-		.psci_version = FW_PSCI_1_1,
-		.system_suspend = true,
+		.psci_version = psci,
+		/* SYSTEM_SUSPEND is a PSCI 1.0 function; SYSTEM_OFF2 defines 1.3. */
+		.system_suspend = psci >= FW_PSCI_1_0,
+		.system_off2 = psci == FW_PSCI_1_3,
 	};
 	uint64_t ver = 0;
 

@@ -69,6 +69,12 @@ START_TEST(test_defaults_and_help)
 	ck_assert_uint_eq(cfg.max_cpus, 1);
 	ck_assert_uint_eq(cfg.mem, CONFIG_DEFAULT_MEM);
 	ck_assert_int_eq(cfg.loglevel, LOG_WARNING);
+	ck_assert_int_eq(cfg.psci_version, PSCI_V1_1);
+	ck_assert(!cfg.psci_version_set);
+	ck_assert_int_eq(PARSE("-k", "x", "--psci-version=1.3"), 0);
+	ck_assert_int_eq(cfg.psci_version, PSCI_V1_3);
+	ck_assert_int_eq(PARSE("-k", "x", "--psci-version", "0.2"), 0);
+	ck_assert_int_eq(cfg.psci_version, PSCI_V0_2);
 	ck_assert_int_eq(PARSE("--help"), 1);
 	ck_assert_int_eq(PARSE("-k", "x", "-h"), 1);
 }
@@ -97,6 +103,7 @@ START_TEST(test_errors)
 		{ "--pmu=1", NULL, "--pmu takes no value" },
 		{ "--params", NULL, "--params needs a value" },
 		{ "--kernel=", NULL, "non-empty" },
+		{ "--psci-version", "2.0", "must be one of 0.2, 1.0, 1.1, 1.3" },
 	};
 
 	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
