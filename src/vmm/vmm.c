@@ -84,6 +84,21 @@ static void uart_irq(void *opaque, int level)
 	vm_irq(&v->kvm, 32 + UART_SPI, level);
 }
 
+/*
+ * Does KVM have the SMCCC filter (Linux >= 6.4)? HOTVM_TEST_NO_SMCCC_FILTER=1
+ * makes hotvm behave as on an older kernel, so that the fallback is tested
+ * on the kernels we have (tests/e2e/cases/run_nofilter.sh).
+ */
+static bool has_filter(struct vmm *v)
+{
+	const char *t = getenv("HOTVM_TEST_NO_SMCCC_FILTER");
+
+	if (t && *t && strcmp(t, "0")) {
+		return false;
+	}
+	return vm_hasfilter(&v->kvm);
+}
+
 /* Open KVM and decide who answers PSCI. Errors are printed here. */
 static int open_kvm(struct vmm *v)
 {
@@ -121,13 +136,22 @@ static int open_kvm(struct vmm *v)
 		return -ENOTSUP;
 	}
 	v->psci_user = cfg->psci == PSCI_USER;
-	if (v->psci_user && !vm_hasfilter(&v->kvm)) {
-		if (cfg->psci_set) {
-			fprintf(stderr, "hotvm: --psci=user needs KVM's SMCCC filter (Linux >= 6.4)\n");
+	if (v->psci_user && !has_filter(v)) {
+		char dropped[96] = "";
+
+		if (cfg->psci_set || cfg->psci_version_set) {
+			fprintf(stderr, "hotvm: %s needs KVM's SMCCC filter (Linux >= 6.4), which "
+					"this kernel lacks\n",
+				cfg->psci_set ? "--psci=user" : "--psci-version");
 			return -ENOTSUP;
 		}
+		if (cfg->max_cpus > cfg->cpus) {
+			snprintf(dropped, sizeof(dropped), " (--max-cpus %lu ignored: %lu vCPUs)",
+				 cfg->max_cpus, cfg->cpus);
+		}
 		fprintf(stderr, "hotvm: KVM has no SMCCC filter (Linux < 6.4): using KVM's "
-				"in-kernel PSCI, vCPU hot-plug disabled\n");
+				"in-kernel PSCI, vCPU hot-plug disabled%s\n",
+			dropped);
 		v->psci_user = false;
 		cfg->max_cpus = cfg->cpus;
 	}
