@@ -15,6 +15,8 @@
 # The guest's shell must run on the console with echo off (see
 # tools/mkguestinitrd, hotvm.test=shell).
 
+. "$T/lib.sh"
+
 VM_DIR=${VM_DIR:-/tmp/vm.$$}
 VM_OUT=$VM_DIR/out
 
@@ -115,13 +117,11 @@ vm_pid() {
 }
 
 # hotvm's resident memory in KiB, not counting the guest RAM mapping of
-# $1 MiB (the guest's own pages are the guest's business).
+# $1 MiB (the guest's own pages are the guest's business); empty unless
+# exactly one mapping of that size exists (rss_other in lib.sh).
 vm_rss() {
-	awk -v ram=$(($1 * 1024)) '
-		/^[0-9a-f]+-[0-9a-f]+ / { inram = 0 }
-		/^Size:/ { inram = ($2 == ram) }
-		/^Rss:/ { if (!inram) kb += $2 }
-		END { print kb + 0 }' "/proc/$(vm_pid)/smaps"
+	set -- $(rss_other "$(vm_pid)" $(($1 * 1024)))
+	[ "${3:-0}" -eq 1 ] && echo "$1"
 }
 
 vm_kill() {

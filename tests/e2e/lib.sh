@@ -90,3 +90,14 @@ rss_other() {
 		$1 == "Rss:" { if (size == ram) { ramrss += $2; n++ } else other += $2 }
 		END { printf "%d %d %d\n", other, ramrss, n }' "/proc/$1/smaps"
 }
+
+# Reporting for cases that go on after a failed check and exit $fails:
+#   pass WHAT / fail WHAT print "ok - WHAT" / "not ok - WHAT" (fail counts).
+fails=0
+pass() {
+	echo "ok - $*"
+}
+fail() {
+	echo "not ok - $*"
+	fails=$((fails + 1))
+}

@@ -5,14 +5,6 @@
 # timeout: 60
 . $T/lib.sh
 set -u
-fails=0
-fail() {
-	echo "not ok - $*"
-	fails=$((fails + 1))
-}
-pass() {
-	echo "ok - $*"
-}
 
 SOCK=/tmp/hotvm-perm.sock
 out=$(mktemp)

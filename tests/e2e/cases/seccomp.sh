@@ -9,14 +9,6 @@
 . $T/lib.sh
 . $T/hostile.sh
 set -u
-fails=0
-fail() {
-	echo "not ok - $*"
-	fails=$((fails + 1))
-}
-pass() {
-	echo "ok - $*"
-}
 
 $HOTVM run --help | grep -q -- '--seccomp' && pass "hotvm run --help lists --seccomp" ||
 	fail "--seccomp missing from hotvm run --help"
