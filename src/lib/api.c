@@ -152,12 +152,11 @@ static int enabled_count(const struct fw_status *st)
 
 static char *do_status(struct api *api, const struct proto_req *req)
 {
-	struct fw_status *st = malloc(sizeof(*st));
+	struct fw_status *st;
 	struct json_object *res;
 
 	if (!api->ops.fw) {
 		/* KVM's in-kernel PSCI: hotvm does not see the vCPUs' power states. */
-		free(st);
 		res = json_object_new_object();
 		json_object_object_add(res, "state",
 				       json_object_new_string(api->ops.state(api->ops.opaque)));
@@ -166,16 +165,17 @@ static char *do_status(struct api *api, const struct proto_req *req)
 		json_object_object_add(res, "hotplug", json_object_new_boolean(false));
 		return proto_ok(req, res);
 	}
+	st = malloc(sizeof(*st));
 	if (!st) {
 		return proto_error(req, PROTO_EINTERNAL, "out of memory");
 	}
 	fw_status(api->ops.fw, st);
 	res = proto_status(st, api->ops.state(api->ops.opaque));
-	json_object_object_add(res, "psci", json_object_new_string("user"));
 	free(st);
 	if (!res) {
 		return proto_error(req, PROTO_EINTERNAL, "out of memory");
 	}
+	json_object_object_add(res, "psci", json_object_new_string("user"));
 	json_object_object_add(res, "hotplug", json_object_new_boolean(api->ops.hotplug));
 	return proto_ok(req, res);
 }
@@ -315,27 +315,23 @@ static char *handle(struct api *api, struct api_client *c, const char *line, siz
 		proto_free(&req);
 		return out;
 	}
+	if (!api->ops.hotplug &&
+	    (req.op == PROTO_CPU_ADD || req.op == PROTO_CPU_REMOVE || req.op == PROTO_RESIZE)) {
+		out = proto_error(&req, PROTO_EUNAVAIL,
+				  "vCPU hot-plug needs PSCI in userspace (--psci=user on "
+				  "Linux >= 6.4); this VM uses KVM's in-kernel PSCI");
+		proto_free(&req);
+		return out;
+	}
 	switch (req.op) {
 	case PROTO_STATUS:
 		out = do_status(api, &req);
 		break;
 	case PROTO_CPU_ADD:
 	case PROTO_CPU_REMOVE:
-		if (!api->ops.hotplug) {
-			out = proto_error(&req, PROTO_EUNAVAIL,
-					  "vCPU hot-plug needs PSCI in userspace (--psci=user on "
-					  "Linux >= 6.4); this VM uses KVM's in-kernel PSCI");
-			break;
-		}
 		out = do_cpu(api, &req, (unsigned int)req.cpu, req.op == PROTO_CPU_ADD);
 		break;
 	case PROTO_RESIZE:
-		if (!api->ops.hotplug) {
-			out = proto_error(&req, PROTO_EUNAVAIL,
-					  "vCPU hot-plug needs PSCI in userspace; this VM uses "
-					  "KVM's in-kernel PSCI");
-			break;
-		}
 		out = do_resize(api, &req);
 		break;
 	case PROTO_EVENTS:

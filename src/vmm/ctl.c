@@ -107,10 +107,9 @@ static char *ctl_readline(struct ctl_conn *c)
 	}
 }
 
-static int ctl_send(struct ctl_conn *c, struct json_object *req)
+/* Send @n bytes of @s as one request line (the newline is added here). */
+static int ctl_send(struct ctl_conn *c, const char *s, size_t n)
 {
-	size_t n;
-	const char *s = json_object_to_json_string_length(req, JSON_C_TO_STRING_PLAIN, &n);
 	char *line = malloc(n + 1);
 	int ret = 0;
 
@@ -224,21 +223,14 @@ static void print_result(const char *op, struct json_object *res)
 static int ctl_raw(const char *path, const char *line)
 {
 	struct ctl_conn *c = malloc(sizeof(*c));
-	size_t n = strlen(line);
-	char *buf = malloc(n + 1), *ans;
+	char *ans;
 	int ret = 1;
 
-	if (!c || !buf) {
-		goto out;
+	if (!c) {
+		return 1;
 	}
 	c->fd = -1;
-	memcpy(buf, line, n);
-	buf[n] = '\n';
-	if (ctl_connect(c, path, true) < 0) {
-		goto out;
-	}
-	if (send(c->fd, buf, n + 1, MSG_NOSIGNAL) != (ssize_t)(n + 1)) {
-		fprintf(stderr, "hotvm ctl: cannot send the request: %s\n", strerror(errno));
+	if (ctl_connect(c, path, true) < 0 || ctl_send(c, line, strlen(line)) < 0) {
 		goto out;
 	}
 	ans = ctl_readline(c);
@@ -253,7 +245,6 @@ out:
 		close(c->fd);
 	}
 	free(c);
-	free(buf);
 	return ret;
 }
 
@@ -286,6 +277,8 @@ int ctl_main(int argc, char **argv)
 	struct ctl_conn *c;
 	bool json = false, events;
 	int64_t n = -1;
+	const char *reqline;
+	size_t reqlen;
 	char *line;
 	int opt, ret = 1;
 
@@ -373,7 +366,8 @@ int ctl_main(int argc, char **argv)
 	if (c) {
 		c->fd = -1;
 	}
-	if (!c || ctl_connect(c, path, !events) < 0 || ctl_send(c, req) < 0) {
+	reqline = json_object_to_json_string_length(req, JSON_C_TO_STRING_PLAIN, &reqlen);
+	if (!c || ctl_connect(c, path, !events) < 0 || ctl_send(c, reqline, reqlen) < 0) {
 		goto out;
 	}
 	line = ctl_readline(c);
