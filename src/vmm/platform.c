@@ -58,7 +58,6 @@ static void system_off(void *opaque, uint32_t type, uint64_t cookie)
 {
 	struct vmm *v = opaque;
 
-	api_emit(v->api, "system-off", -1);
 	vmm_request(v, REQ_OFF);
 }
 
@@ -66,7 +65,6 @@ static void system_reset(void *opaque, bool warm, uint32_t type, uint64_t cookie
 {
 	struct vmm *v = opaque;
 
-	api_emit(v->api, v->policy.reboot_exit ? "system-off" : "system-reset", -1);
 	vmm_request(v, v->policy.reboot_exit ? REQ_OFF : REQ_RESET);
 }
 

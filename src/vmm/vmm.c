@@ -37,9 +37,12 @@ void vmm_log(int level, const char *fmt, ...)
 
 void vmm_request(struct vmm *v, enum vmm_req req)
 {
+	bool taken;
+
 	pthread_mutex_lock(&v->lock);
 	/* The first request wins, except that a failure overrides all. */
-	if (v->req == REQ_NONE || req == REQ_FAIL) {
+	taken = v->req == REQ_NONE || req == REQ_FAIL;
+	if (taken) {
 		__atomic_store_n(&v->req, req, __ATOMIC_RELEASE);
 	}
 	for (unsigned int i = 0; i < v->ncpus; i++) {
@@ -47,6 +50,10 @@ void vmm_request(struct vmm *v, enum vmm_req req)
 	}
 	pthread_cond_broadcast(&v->cond);
 	pthread_mutex_unlock(&v->lock);
+	/* One event per power-off or reset, whoever asked (guest, KVM, API). */
+	if (taken && req != REQ_FAIL) {
+		api_emit(v->api, req == REQ_OFF ? "system-off" : "system-reset", -1);
+	}
 }
 
 /*
@@ -298,7 +305,6 @@ static int api_shutdown(void *opaque)
 {
 	struct vmm *v = opaque;
 
-	api_emit(v->api, "system-off", -1);
 	vmm_request(v, REQ_OFF);
 	return 0;
 }
@@ -307,7 +313,6 @@ static int api_reboot(void *opaque)
 {
 	struct vmm *v = opaque;
 
-	api_emit(v->api, "system-reset", -1);
 	vmm_request(v, REQ_RESET);
 	return 0;
 }
