@@ -464,6 +464,52 @@ int fw_disable(struct fw *fw, unsigned int cpu)
 	return ret;
 }
 
+int fw_resize(struct fw *fw, unsigned int want, bool *changed, unsigned int *noff)
+{
+	bool flip[FW_MAX_CPUS] = { false };
+	unsigned int i, have = 0;
+	int ret = 0;
+
+	if (want == 0 || want > fw->ncpus) {
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&fw->lock);
+	for (i = 0; i < fw->ncpus; i++) {
+		have += fw->cpu[i].enabled;
+	}
+	for (i = 0; have < want && i < fw->ncpus; i++) {
+		if (!fw->cpu[i].enabled) {
+			flip[i] = true;
+			have++;
+		}
+	}
+	for (i = fw->ncpus; have > want && i-- > 1;) {
+		if (fw->cpu[i].enabled && fw->cpu[i].power == FW_POWER_OFF) {
+			flip[i] = true;
+			have--;
+		}
+	}
+	if (have != want) {
+		ret = -EBUSY;
+		if (noff) {
+			*noff = 0;
+			for (i = 1; i < fw->ncpus; i++) {
+				*noff += flip[i];
+			}
+		}
+	}
+	for (i = 0; i < fw->ncpus; i++) {
+		if (!ret && flip[i]) {
+			fw->cpu[i].enabled = !fw->cpu[i].enabled;
+		}
+		if (changed) {
+			changed[i] = !ret && flip[i];
+		}
+	}
+	pthread_mutex_unlock(&fw->lock);
+	return ret;
+}
+
 uint64_t fw_mpidr(struct fw *fw, unsigned int cpu)
 {
 	return cpu < fw->ncpus ? fw->cpu[cpu].mpidr : 0;

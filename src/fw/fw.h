@@ -270,6 +270,17 @@ void fw_reset(struct fw *fw);
  */
 int fw_enable(struct fw *fw, unsigned int cpu);
 int fw_disable(struct fw *fw, unsigned int cpu);
+/*
+ * Resize to @want enabled vCPUs in one step, under one hold of the core's
+ * lock: growing enables the lowest-numbered disabled vCPUs, shrinking
+ * disables the highest-numbered enabled vCPUs that are OFF (never vCPU 0).
+ * A concurrent CPU_ON sees the old set or the new one, never a half-done
+ * change. @changed (ncpus entries, may be NULL) is set true for each vCPU
+ * whose enabled flag flipped. Returns 0; -EINVAL if @want is 0 or more
+ * than ncpus; -EBUSY if too few enabled vCPUs are OFF to shrink (nothing
+ * changed, *@noff, if not NULL, gets how many could have been disabled).
+ */
+int fw_resize(struct fw *fw, unsigned int want, bool *changed, unsigned int *noff);
 
 /* Topology and state queries. */
 uint64_t fw_mpidr(struct fw *fw, unsigned int cpu);	/* affinity bits */
