@@ -50,9 +50,8 @@ struct fw {
 	uint64_t unknown_calls;
 };
 
-/* psci.c: the built-in PSCI service (called with the lock NOT held). */
-void psci_call(struct fw *fw, unsigned int cpu, struct fw_call *c);
-int psci_argc(const struct fw *fw, uint32_t id);
+/* psci.c: the built-in PSCI service's lookup (struct fw_service). */
+bool psci_lookup_fn(struct fw *fw, uint32_t id, struct fw_fn *out);
 
 /* fw.c helpers for the services. */
 uint64_t fw_now(struct fw *fw);			/* lock held */

@@ -39,8 +39,7 @@ static int fw_configure(struct fw *fw, const struct fw_config *cfg,
 	if (cfg->nenabled > cfg->ncpus) {
 		return -EINVAL;
 	}
-	if (!plat->cpu_on || !plat->cpu_off || !plat->cpu_suspend ||
-	    !plat->system_off || !plat->system_reset) {
+	if (!plat->cpu_on) {
 		return -EINVAL;
 	}
 
@@ -75,9 +74,6 @@ static int fw_configure(struct fw *fw, const struct fw_config *cfg,
 		return -EINVAL;
 	}
 
-	if (cfg->system_suspend && !plat->system_suspend) {
-		return -EINVAL;
-	}
 	fw->system_suspend = cfg->system_suspend;
 
 	fw->ncpus = cfg->ncpus;
@@ -147,14 +143,9 @@ void fw_destroy(struct fw *fw)
 	free(fw);
 }
 
-static void psci_service(void *opaque, unsigned int cpu, struct fw_call *c)
+static bool psci_service_lookup(void *opaque, uint32_t id, struct fw_fn *out)
 {
-	psci_call(opaque, cpu, c);
-}
-
-static int psci_service_argc(void *opaque, uint32_t id)
-{
-	return psci_argc(opaque, id);
+	return psci_lookup_fn(opaque, id, out);
 }
 
 /* PSCI owns function numbers 0x00-0x1f of the Standard Secure service */
@@ -162,8 +153,7 @@ static int psci_register(struct fw *fw)
 {
 	const struct fw_service svc = {
 		.name = "psci",
-		.handler = psci_service,
-		.argc = psci_service_argc,
+		.lookup = psci_service_lookup,
 		.opaque = fw,
 	};
 	int ret;
@@ -184,7 +174,7 @@ int fw_register(struct fw *fw, uint32_t first_id, uint32_t last_id,
 	unsigned int i;
 	int ret = 0;
 
-	if (!fw || !svc || !svc->handler || first_id > last_id) {
+	if (!fw || !svc || !svc->lookup || first_id > last_id) {
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&fw->lock);
@@ -247,48 +237,60 @@ static struct fw_range *fw_route(struct fw *fw, uint32_t id)
 	return NULL;
 }
 
-static int service_argc(const struct fw_service *svc, uint32_t id)
+/*
+ * Lock held. The one lookup of a call: the range gives the service, the
+ * service's table entry gives argument count and handler together. NULL
+ * if no service owns @id; else the range, with *@ok telling whether the
+ * service has that function (else it is answered NOT_SUPPORTED).
+ */
+static struct fw_range *fw_resolve(struct fw *fw, uint32_t id, struct fw_fn *fn, bool *ok)
 {
-	int n;
+	struct fw_range *r;
 
-	if (!svc->argc) {
-		return FW_NARGS;
+	*ok = false;
+	if (!smccc_normalise(&id)) {
+		return NULL;
 	}
-	n = svc->argc(svc->opaque, id);
-	if (n < 0) {
-		return 0;
+	r = fw_route(fw, id);
+	if (!r) {
+		return NULL;
 	}
-	return n > FW_NARGS ? FW_NARGS : n;
+	memset(fn, 0, sizeof(*fn));
+	*ok = r->svc.lookup(r->svc.opaque, id, fn) && fn->handler;
+	if (fn->nargs > FW_NARGS) {
+		fn->nargs = FW_NARGS;
+	}
+	return r;
 }
 
 int fw_argc(struct fw *fw, uint32_t id)
 {
-	struct fw_service svc;
-	struct fw_range *r;
+	struct fw_fn fn;
+	bool ok;
+	int n = 0;
 
-	if (!smccc_normalise(&id)) {
-		return 0;
-	}
 	pthread_mutex_lock(&fw->lock);
-	r = fw_route(fw, id);
-	if (r) {
-		svc = r->svc;
+	if (fw_resolve(fw, id, &fn, &ok) && ok) {
+		n = (int)fn.nargs;
 	}
 	pthread_mutex_unlock(&fw->lock);
-	return r ? service_argc(&svc, id) : 0;
+	return n;
 }
 
-void fw_call(struct fw *fw, unsigned int cpu, struct fw_call *c)
+enum fw_fate fw_call(struct fw *fw, unsigned int cpu, struct fw_call *c)
 {
-	struct fw_service svc;
 	struct fw_range *r = NULL;
-	uint32_t id = c->id;
-	bool caller_ok = false;
-	int i, argc;
+	bool found = false;
+	void *opaque = NULL;
+	struct fw_fn fn;
+	unsigned int i;
+	uint32_t id;
 
 	memset(c->ret, 0, sizeof(c->ret));
+	memset(&c->out, 0, sizeof(c->out));
 	c->ret[0] = (uint64_t)(int64_t)FW_SMCCC_NOT_SUPPORTED;
 	c->nret = 1;
+	c->fate = FW_FATE_RETURN;
 
 	pthread_mutex_lock(&fw->lock);
 	if (cpu < fw->ncpus && fw->cpu[cpu].power != FW_POWER_OFF) {
@@ -300,43 +302,52 @@ void fw_call(struct fw *fw, unsigned int cpu, struct fw_call *c)
 		if (fw->cpu[cpu].power != FW_POWER_ON) {
 			fw_leave(fw, cpu);
 		}
-		caller_ok = true;
 		fw->cpu[cpu].calls++;
-	}
-	if (caller_ok && smccc_normalise(&id)) {
-		r = fw_route(fw, id);
+		r = fw_resolve(fw, c->id, &fn, &found);
 	}
 	if (r) {
 		r->calls++;
-		svc = r->svc;
+		opaque = r->svc.opaque;
+		if (found && fn.counter) {
+			(*fn.counter)++;
+		}
 	} else {
 		fw->unknown_calls++;
 	}
 	pthread_mutex_unlock(&fw->lock);
-
-	if (!r) {
-		return;
+	if (!found) {
+		return c->fate;
 	}
 
 	/*
-	 * Narrow once at the front door: an SMC32/HVC32 call passes its
-	 * parameters in W registers (DEN 0028 section 2.6), so the upper
-	 * halves are whatever the caller left there. Registers past the
-	 * call's argument count are not read by the backend: clear them.
+	 * Read exactly the registers the call uses, then narrow once at the
+	 * front door: an SMC32/HVC32 call passes its parameters in W
+	 * registers (DEN 0028 section 2.6), so the upper halves are whatever
+	 * the caller left there.
 	 */
-	argc = service_argc(&svc, id);
+	if (c->get_args) {
+		memset(c->args, 0, sizeof(c->args));
+		if (c->get_args(c->ctx, fn.nargs, c->args) < 0) {
+			c->nret = 0;
+			c->fate = FW_FATE_ABORT;
+			return c->fate;
+		}
+	}
+	id = c->id;
+	smccc_normalise(&id);
 	for (i = 0; i < FW_NARGS; i++) {
-		if (i >= argc) {
+		if (i >= fn.nargs) {
 			c->args[i] = 0;
 		} else if (!(id & FW_SMCCC_SMC64)) {
 			c->args[i] &= 0xffffffffu;
 		}
 	}
 	c->id = id;
-	svc.handler(svc.opaque, cpu, c);
+	fn.handler(opaque, cpu, fn.fn, c);
 	if (c->nret > FW_NRETS) {
 		c->nret = FW_NRETS;
 	}
+	return c->fate;
 }
 
 uint64_t fw_now(struct fw *fw)

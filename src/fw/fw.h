@@ -4,30 +4,31 @@
  * (ARM DEN 0022) and TRNG (ARM DEN 0098), answered in userspace.
  *
  * Host independent: no KVM, no ioctl, no threads of its own. The backend
- * decodes a trapped HVC/SMC into a struct fw_call, hands it to fw_call() and
- * writes back c->nret result registers. Everything that touches a real vCPU
- * is done by the VMM through the struct fw_platform hooks.
+ * turns a trapped HVC/SMC into a struct fw_call and hands it to fw_call(),
+ * which enters the core once: one lookup gives the argument count and the
+ * handler, the backend's get_args() reads exactly that many registers, the
+ * handler answers, and fw_call() returns the caller's fate: return to the
+ * guest with c->nret result registers, power off, suspend, system off or
+ * system reset. The backend acts on its own vCPU from that fate; hooks
+ * (struct fw_platform) remain only for acting on *other* vCPUs (CPU_ON)
+ * and for policy (ram_valid, cpu_allowed).
  *
  * Locking
  * -------
  * All per-vCPU state (power state, enabled flag, residency statistics), the
  * service table and the call counters are protected by one mutex inside
  * struct fw. Every public function may be called concurrently from any vCPU
- * thread and from a control thread. Firmware calls are rare and short, so a
- * single lock costs nothing measurable and makes the multi-CPU views
- * (AFFINITY_INFO above level 0, SYSTEM_SUSPEND's "all others off") exact.
+ * thread and from a control thread. The multi-CPU views (AFFINITY_INFO
+ * above level 0, SYSTEM_SUSPEND's "all others off", fw_resize()) are exact
+ * because each is decided under one hold of that lock.
  *
- * Hooks: cpu_on, cpu_off, cpu_suspend, ram_valid, cpu_allowed and now_ns are
- * called WITH the core lock held, so that the order in which the VMM sees
- * power transitions is the order in which the core made them (a CPU_OFF of
- * cpu 3 is reported before a later CPU_ON of cpu 3). They must not block on
- * another vCPU and must not call any fw_* function. system_off,
- * system_reset and system_suspend are called WITHOUT the lock and may call
- * fw_* (for example fw_reset()). Never call fw_* while holding a VMM lock
- * that a hook also takes.
- *
- * Service handlers registered with fw_register() are called without the
- * core lock.
+ * No hook is called with the core's lock held, and no system call is made
+ * under it: cpu_on runs after the target moved to ON_PENDING (a concurrent
+ * CPU_ON of the same target already answers ALREADY_ON, fw_disable() EBUSY),
+ * ram_valid and cpu_allowed are pure queries, now_ns must not block. Hooks
+ * must not call fw_call(); they may call the query functions. A service's
+ * lookup() is called WITH the lock held and must only read its own tables;
+ * its handler is called without the lock.
  */
 #ifndef HOTVM_FW_H
 #define HOTVM_FW_H
@@ -126,57 +127,62 @@ enum fw_power {
 	FW_POWER_SUSPENDED,	/* powered-down suspend, SYSTEM_SUSPEND */
 };
 
-/* One SMCCC call, filled by the backend. */
+/* What happens to the calling vCPU once fw_call() returns. */
+enum fw_fate {
+	FW_FATE_RETURN,		/* write ret[0..nret-1], run on */
+	FW_FATE_OFF,		/* CPU_OFF: the caller is OFF now; stop it */
+	/*
+	 * CPU_SUSPEND, CPU_DEFAULT_SUSPEND, SYSTEM_SUSPEND: wait for a wake-up
+	 * event, then fw_resume(). Standby (!powerdown): write ret[0] (nret =
+	 * 1, SUCCESS) and continue after the call on wake. Power-down: nret =
+	 * 0, the context is lost: resume at entry with x0 = context_id.
+	 */
+	FW_FATE_SUSPEND,
+	FW_FATE_SYSTEM_OFF,	/* SYSTEM_OFF (type 0) or SYSTEM_OFF2 (type) */
+	FW_FATE_SYSTEM_RESET,	/* SYSTEM_RESET or SYSTEM_RESET2 */
+	FW_FATE_ABORT,		/* get_args() failed: nothing was done */
+};
+
+/* One SMCCC call: the backend fills the first part, fw_call() the rest. */
 struct fw_call {
 	uint32_t id;			/* function ID from w0 */
 	bool smc;			/* conduit: SMC (else HVC) */
-	uint64_t args[FW_NARGS];	/* x1..x17; only fw_argc(id) are read */
-	uint64_t ret[FW_NRETS];		/* x0..x17 results */
 	/*
-	 * How many of ret[] (from x0) the backend must write. 0: nothing,
-	 * the calling CPU does not return from the call (CPU_OFF, SYSTEM_*,
-	 * powered-down suspend: the hook arranged what happens next).
+	 * Read x1..x@n into @args (called once, outside the core's lock,
+	 * with n the call's argument count); 0 or a negative errno (fw_call()
+	 * then returns FW_FATE_ABORT). NULL: args[] are already filled.
 	 */
-	unsigned int nret;
+	int (*get_args)(void *ctx, unsigned int n, uint64_t *args);
+	void *ctx;
+	uint64_t args[FW_NARGS];	/* x1..x17; past the count: zero */
+
+	/* filled by fw_call() */
+	enum fw_fate fate;
+	uint64_t ret[FW_NRETS];		/* x0..x17 results */
+	unsigned int nret;		/* how many of ret[] to write (from x0) */
+	struct {
+		bool powerdown;		/* SUSPEND: power-down (else standby) */
+		bool system;		/* SUSPEND: it was SYSTEM_SUSPEND */
+		uint64_t entry;		/* SUSPEND power-down: resume here */
+		uint64_t context_id;	/* ... with x0 = this */
+		bool warm;		/* SYSTEM_RESET2 architectural warm reset */
+		uint32_t type;		/* SYSTEM_OFF2 type / SYSTEM_RESET2 type */
+		uint64_t cookie;	/* SYSTEM_RESET2 cookie */
+	} out;
 };
 
 /* Hooks the VMM implements. opaque is the pointer given to fw_create(). */
 struct fw_platform {
 	/*
-	 * Power on @cpu at @entry with x0 = @context_id (PSCI 5.6). The core
-	 * has already moved the target to ON_PENDING; it becomes ON when the
-	 * backend calls fw_online(). Must not block on the target. Non-zero
-	 * return: the core rolls the target back to OFF and the caller gets
-	 * INTERNAL_FAILURE. Required.
+	 * Power on @cpu at @entry with x0 = @context_id (PSCI 5.6), asked by
+	 * vCPU @caller (the target takes the caller's endianness, PSCI 6.4).
+	 * Called without the core's lock, after the core moved the target to
+	 * ON_PENDING; it becomes ON when the backend calls fw_online(). Must
+	 * not block on the target. Non-zero return: the core rolls the target
+	 * back to OFF and the caller gets INTERNAL_FAILURE. Required.
 	 */
-	int (*cpu_on)(void *opaque, unsigned int cpu, uint64_t entry,
-		      uint64_t context_id);
-	/* The calling @cpu is now OFF; stop it after fw_call(). Required. */
-	void (*cpu_off)(void *opaque, unsigned int cpu);
-	/*
-	 * The calling @cpu waits for a wake-up event after fw_call() returns,
-	 * then the backend calls fw_resume(). Standby: fw_call() set nret = 1,
-	 * ret[0] = SUCCESS, write them on wake. Power-down: nret = 0, resume
-	 * at @entry with x0 = @context_id. Required.
-	 */
-	void (*cpu_suspend)(void *opaque, unsigned int cpu, bool powerdown,
-			    uint64_t entry, uint64_t context_id);
-	/* SYSTEM_OFF (@type 0, @cookie 0) or SYSTEM_OFF2. Required. */
-	void (*system_off)(void *opaque, uint32_t type, uint64_t cookie);
-	/*
-	 * SYSTEM_RESET (@warm false, @type 0) or SYSTEM_RESET2 (@warm true
-	 * for the architectural warm reset, else @type >= 0x80000000 is a
-	 * vendor reset). Required.
-	 */
-	void (*system_reset)(void *opaque, bool warm, uint32_t type,
-			     uint64_t cookie);
-	/*
-	 * SYSTEM_SUSPEND from @cpu (every other CPU is OFF); like a
-	 * power-down cpu_suspend but for the whole system. Optional: NULL
-	 * means SYSTEM_SUSPEND is not offered.
-	 */
-	void (*system_suspend)(void *opaque, unsigned int cpu, uint64_t entry,
-			       uint64_t context_id);
+	int (*cpu_on)(void *opaque, unsigned int caller, unsigned int cpu,
+		      uint64_t entry, uint64_t context_id);
 	/* Is @addr inside guest RAM? NULL: every address is. */
 	bool (*ram_valid)(void *opaque, uint64_t addr);
 	/* May @cpu be powered on now (extra policy)? NULL: yes. */
@@ -206,20 +212,35 @@ struct fw_config {
 					 * system_off2 */
 	enum fw_suspend_format suspend_format;
 	bool system_off2;		/* offer SYSTEM_OFF2 (needs 1.3) */
-	bool system_suspend;		/* offer SYSTEM_SUSPEND (1.0+, and
-					 * needs the system_suspend hook) */
+	bool system_suspend;		/* offer SYSTEM_SUSPEND (1.0+) */
 	bool no_trng;			/* do not register the TRNG service */
 };
 
 /*
- * A service for a range of function IDs. handler fills c->ret[] and
- * c->nret (c->args are already narrowed to 32 bits for SMC32 IDs).
- * argc may be NULL: all 17 argument registers are read.
+ * What a service resolves one function ID to: how many argument registers
+ * the call reads and the handler that answers it, from one table entry.
  */
+struct fw_fn {
+	unsigned int nargs;		/* x1..x@nargs are read (<= FW_NARGS) */
+	/*
+	 * Fill c->ret[], c->nret and, if the caller does not simply return,
+	 * c->fate and c->out. c->args are narrowed to 32 bits for SMC32 IDs.
+	 * @fn is the value below, handed back.
+	 */
+	void (*handler)(void *opaque, unsigned int cpu, const void *fn,
+			struct fw_call *c);
+	const void *fn;
+	uint64_t *counter;		/* incremented per call, or NULL */
+};
+
+/* A service for a range of function IDs (fw_register()). */
 struct fw_service {
 	const char *name;
-	void (*handler)(void *opaque, unsigned int cpu, struct fw_call *c);
-	int (*argc)(void *opaque, uint32_t id);
+	/*
+	 * Resolve @id (SVE hint stripped) into @out; false: the call is
+	 * answered NOT_SUPPORTED. Called with the core's lock held.
+	 */
+	bool (*lookup)(void *opaque, uint32_t id, struct fw_fn *out);
 	void *opaque;
 };
 
@@ -253,8 +274,12 @@ void fw_destroy(struct fw *fw);
 
 /* How many of x1..x17 the call @id reads (0 for unknown IDs). */
 int fw_argc(struct fw *fw, uint32_t id);
-/* Route and answer one call made by vCPU @cpu. Always answers. */
-void fw_call(struct fw *fw, unsigned int cpu, struct fw_call *c);
+/*
+ * Route and answer one call made by vCPU @cpu; returns c->fate. Always
+ * answers: an unknown ID, or a caller that is not running, gets
+ * NOT_SUPPORTED with FW_FATE_RETURN.
+ */
+enum fw_fate fw_call(struct fw *fw, unsigned int cpu, struct fw_call *c);
 
 /* Backend notifications; 0, or -EINVAL if @cpu is not in that state. */
 int fw_online(struct fw *fw, unsigned int cpu);	/* ON_PENDING -> ON */
@@ -292,7 +317,7 @@ void fw_status(struct fw *fw, struct fw_status *out);
 /*
  * Attach @svc to function IDs [@first_id, @last_id] (both inclusive; an
  * SMC32 and an SMC64 range are two registrations). -EEXIST if it overlaps
- * a registered range, -EINVAL for an empty/bad range or a NULL handler,
+ * a registered range, -EINVAL for an empty/bad range or a NULL lookup,
  * -ENOSPC when FW_MAX_SERVICES are registered. @svc is copied.
  */
 int fw_register(struct fw *fw, uint32_t first_id, uint32_t last_id,

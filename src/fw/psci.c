@@ -34,13 +34,16 @@
 #define SMCCC_VERSION_ID	0x80000000u
 #define RESET2_VENDOR		0x80000000u
 
-/* What one call is working on; handlers read it and set noreturn. */
+/*
+ * What one call is working on. Handlers return the PSCI result and, when
+ * the caller does not simply return, set c->fate and c->out.
+ */
 struct psci_ctx {
 	struct fw *fw;
 	unsigned int cpu;
 	bool smc64;
 	const uint64_t *a;	/* a[0] = x1, already narrowed for SMC32 */
-	bool noreturn;		/* success means the caller does not return */
+	struct fw_call *c;
 };
 
 struct psci_fn {
@@ -68,7 +71,10 @@ static bool ram_ok(struct fw *fw, uint64_t addr)
 	return !fw->plat.ram_valid || fw->plat.ram_valid(fw->opaque, addr);
 }
 
-/* Lock held. Index of the CPU with exactly these affinity bits, or -1. */
+/*
+ * Index of the CPU with exactly these affinity bits, or -1. The MPIDRs are
+ * fixed at fw_create(): no lock needed.
+ */
 static int find_cpu(const struct fw *fw, uint64_t mpidr)
 {
 	unsigned int i;
@@ -125,16 +131,19 @@ static int64_t psci_version(struct psci_ctx *x)
 	return x->fw->psci_version;
 }
 
-/* Lock held. Enter a suspend state and tell the platform. */
+/*
+ * Lock held. Enter a suspend state; the caller's thread waits for a
+ * wake-up once fw_call() returns (power-down: resume at entry).
+ */
 static void suspend_cpu(struct psci_ctx *x, bool powerdown, uint64_t entry,
 			uint64_t context_id)
 {
-	struct fw *fw = x->fw;
-
-	fw_enter(fw, x->cpu,
+	fw_enter(x->fw, x->cpu,
 		 powerdown ? FW_POWER_SUSPENDED : FW_POWER_STANDBY);
-	fw->plat.cpu_suspend(fw->opaque, x->cpu, powerdown, entry,
-			     context_id);
+	x->c->fate = FW_FATE_SUSPEND;
+	x->c->out.powerdown = powerdown;
+	x->c->out.entry = entry;
+	x->c->out.context_id = context_id;
 }
 
 /*
@@ -160,7 +169,6 @@ static int64_t psci_cpu_suspend(struct psci_ctx *x)
 		suspend_cpu(x, false, 0, 0);
 	}
 	pthread_mutex_unlock(&fw->lock);
-	x->noreturn = powerdown;
 	return FW_PSCI_SUCCESS;
 }
 
@@ -171,9 +179,8 @@ static int64_t psci_cpu_off(struct psci_ctx *x)
 
 	pthread_mutex_lock(&fw->lock);
 	fw_enter(fw, x->cpu, FW_POWER_OFF);
-	fw->plat.cpu_off(fw->opaque, x->cpu);
 	pthread_mutex_unlock(&fw->lock);
-	x->noreturn = true;
+	x->c->fate = FW_FATE_OFF;
 	return FW_PSCI_SUCCESS;
 }
 
@@ -181,6 +188,9 @@ static int64_t psci_cpu_off(struct psci_ctx *x)
  * Section 5.6. The state check, the enabled check and the move to
  * ON_PENDING happen under one lock hold, which gives concurrent callers on
  * one target exactly one SUCCESS and makes hot-plug disable race cleanly.
+ * The platform starts the target after the lock is dropped (ON_PENDING
+ * already keeps every other caller away); if it cannot, the target goes
+ * back to OFF.
  * A target that is ON_PENDING answers ALREADY_ON, not ON_PENDING: that is
  * what conformance suites expect from racing CPU_ONs (the ON_PENDING code
  * is for implementations where CPU_ON completes asynchronously).
@@ -202,23 +212,30 @@ static int64_t psci_cpu_on(struct psci_ctx *x)
 	}
 	t = &fw->cpu[target];
 
+	if (fw->plat.cpu_allowed &&
+	    !fw->plat.cpu_allowed(fw->opaque, (unsigned int)target)) {
+		return FW_PSCI_DENIED;
+	}
 	pthread_mutex_lock(&fw->lock);
 	if (t->power != FW_POWER_OFF) {
 		ret = FW_PSCI_ALREADY_ON;
-	} else if (!t->enabled || (fw->plat.cpu_allowed &&
-				   !fw->plat.cpu_allowed(fw->opaque,
-							 (unsigned int)target))) {
+	} else if (!t->enabled) {
 		ret = FW_PSCI_DENIED;
 	} else {
 		t->power = FW_POWER_ON_PENDING;
-		if (fw->plat.cpu_on(fw->opaque, (unsigned int)target, entry,
-				    context_id)) {
-			t->power = FW_POWER_OFF;
-			ret = FW_PSCI_INTERNAL_FAILURE;
-		}
 	}
 	pthread_mutex_unlock(&fw->lock);
-	return ret;
+	if (ret != FW_PSCI_SUCCESS) {
+		return ret;
+	}
+	if (fw->plat.cpu_on(fw->opaque, x->cpu, (unsigned int)target, entry,
+			    context_id)) {
+		pthread_mutex_lock(&fw->lock);
+		t->power = FW_POWER_OFF;
+		pthread_mutex_unlock(&fw->lock);
+		return FW_PSCI_INTERNAL_FAILURE;
+	}
+	return FW_PSCI_SUCCESS;
 }
 
 /*
@@ -268,17 +285,16 @@ static int64_t psci_migrate_info_type(struct psci_ctx *x)
 	return 2;
 }
 
+/* Sections 5.10 and 5.11: neither returns. */
 static int64_t psci_system_off(struct psci_ctx *x)
 {
-	x->fw->plat.system_off(x->fw->opaque, 0, 0);
-	x->noreturn = true;
+	x->c->fate = FW_FATE_SYSTEM_OFF;
 	return FW_PSCI_SUCCESS;
 }
 
 static int64_t psci_system_reset(struct psci_ctx *x)
 {
-	x->fw->plat.system_reset(x->fw->opaque, false, 0, 0);
-	x->noreturn = true;
+	x->c->fate = FW_FATE_SYSTEM_RESET;
 	return FW_PSCI_SUCCESS;
 }
 
@@ -399,10 +415,9 @@ static int64_t psci_system_suspend(struct psci_ctx *x)
 			return FW_PSCI_DENIED;
 		}
 	}
-	fw_enter(fw, x->cpu, FW_POWER_SUSPENDED);
+	suspend_cpu(x, true, entry, context_id);
 	pthread_mutex_unlock(&fw->lock);
-	fw->plat.system_suspend(fw->opaque, x->cpu, entry, context_id);
-	x->noreturn = true;
+	x->c->out.system = true;
 	return FW_PSCI_SUCCESS;
 }
 
@@ -456,20 +471,24 @@ static int64_t psci_stat_count(struct psci_ctx *x)
 }
 
 /*
- * Section 5.20: reset_type bit 31 clear is architectural, and the only
- * architectural type is 0 (SYSTEM_WARM_RESET); bit 31 set is a vendor
- * type, handed to the platform as is.
+ * Section 5.12 (SYSTEM_RESET2): reset_type bit 31 clear is architectural,
+ * and the only architectural type is 0 (SYSTEM_WARM_RESET); bit 31 set is
+ * a vendor-specific type. This platform implements no vendor type, so
+ * every one is a reset_type it does not support: INVALID_PARAMETERS, and
+ * the system keeps running (TF-A's generic layer leaves vendor types to
+ * the platform, whose answer for an unknown one is INVALID_PARAMETERS).
  */
 static int64_t psci_system_reset2(struct psci_ctx *x)
 {
 	uint32_t type = arg32(x, 0);
 
-	if (!(type & RESET2_VENDOR) && type != 0) {
+	if (type != 0) {
 		return FW_PSCI_INVALID_PARAMETERS;
 	}
-	x->fw->plat.system_reset(x->fw->opaque, !(type & RESET2_VENDOR), type,
-				 x->a[1]);
-	x->noreturn = true;
+	x->c->fate = FW_FATE_SYSTEM_RESET;
+	x->c->out.warm = true;
+	x->c->out.type = type;
+	x->c->out.cookie = x->a[1];
 	return FW_PSCI_SUCCESS;
 }
 
@@ -485,8 +504,8 @@ static int64_t psci_system_off2(struct psci_ctx *x)
 	if ((type != 0 && type != FW_PSCI_OFF_TYPE_HIBERNATE) || x->a[1]) {
 		return FW_PSCI_INVALID_PARAMETERS;
 	}
-	x->fw->plat.system_off(x->fw->opaque, FW_PSCI_OFF_TYPE_HIBERNATE, 0);
-	x->noreturn = true;
+	x->c->fate = FW_FATE_SYSTEM_OFF;
+	x->c->out.type = FW_PSCI_OFF_TYPE_HIBERNATE;
 	return FW_PSCI_SUCCESS;
 }
 
@@ -604,47 +623,59 @@ static const struct psci_fn *psci_lookup(const struct fw *fw, uint32_t fn,
 	return f;
 }
 
-int psci_argc(const struct fw *fw, uint32_t id)
-{
-	const struct psci_fn *f;
-
-	f = psci_lookup(fw, id & FW_SMCCC_FN_MASK, id & FW_SMCCC_SMC64);
-	return f ? f->nargs : 0;
-}
-
 /* Encode a result for x0: SMC32 results are 32-bit (DEN 0028 2.6). */
 static uint64_t psci_result(const struct psci_fn *f, bool smc64, int64_t v)
 {
 	if (smc64) {
 		return (uint64_t)v;
 	}
-	if (f && (f->flags & PSCI_F_UNSIGNED)) {
+	if (f->flags & PSCI_F_UNSIGNED) {
 		return v > (int64_t)UINT32_MAX ? UINT32_MAX : (uint64_t)v;
 	}
 	/* negative codes are sign-extended, as KVM and guests expect */
 	return (uint64_t)(int64_t)(int32_t)v;
 }
 
-void psci_call(struct fw *fw, unsigned int cpu, struct fw_call *c)
+static void psci_handle(void *opaque, unsigned int cpu, const void *fn,
+			struct fw_call *c)
 {
-	uint32_t fn = c->id & FW_SMCCC_FN_MASK;
+	const struct psci_fn *f = fn;
 	struct psci_ctx x = {
-		.fw = fw,
+		.fw = opaque,
 		.cpu = cpu,
 		.smc64 = c->id & FW_SMCCC_SMC64,
 		.a = c->args,
+		.c = c,
 	};
-	const struct psci_fn *f;
-	int64_t ret = FW_PSCI_NOT_SUPPORTED;
+	int64_t ret = f->handler(&x);
 
-	f = psci_lookup(fw, fn, x.smc64);
-	if (f) {
-		pthread_mutex_lock(&fw->lock);
-		fw->psci_calls[x.smc64][fn]++;
-		pthread_mutex_unlock(&fw->lock);
-		ret = f->handler(&x);
+	/*
+	 * INVALID_ADDRESS (-9) came with PSCI 1.0; PSCI 0.2 reports a bad
+	 * entry point as INVALID_PARAMETERS (DEN 0022C section 5.2.2).
+	 */
+	if (ret == FW_PSCI_INVALID_ADDRESS && x.fw->psci_version < FW_PSCI_1_0) {
+		ret = FW_PSCI_INVALID_PARAMETERS;
 	}
 	/* the single place where a PSCI result reaches the guest's x0 */
-	c->nret = x.noreturn ? 0 : 1;
 	c->ret[0] = psci_result(f, x.smc64, ret);
+	c->nret = c->fate == FW_FATE_RETURN ||
+			  (c->fate == FW_FATE_SUSPEND && !c->out.powerdown) ?
+		  1 : 0;
+}
+
+/* Lock held (fw_resolve): one table entry gives nargs and the handler. */
+bool psci_lookup_fn(struct fw *fw, uint32_t id, struct fw_fn *out)
+{
+	uint32_t fn = id & FW_SMCCC_FN_MASK;
+	bool smc64 = id & FW_SMCCC_SMC64;
+	const struct psci_fn *f = psci_lookup(fw, fn, smc64);
+
+	if (!f) {
+		return false;
+	}
+	out->nargs = f->nargs;
+	out->handler = psci_handle;
+	out->fn = f;
+	out->counter = &fw->psci_calls[smc64][fn];
+	return true;
 }

@@ -160,36 +160,37 @@ static const struct trng_fn *trng_lookup(uint32_t id)
 	return f;
 }
 
-static void trng_service(void *opaque, unsigned int cpu, struct fw_call *c)
+static void trng_handle(void *opaque, unsigned int cpu, const void *fn,
+			struct fw_call *c)
 {
-	struct fw *fw = opaque;
-	const struct trng_fn *f = trng_lookup(c->id);
+	const struct trng_fn *f = fn;
 
+	(void)opaque;
 	(void)cpu;
-	if (!f) {
-		set_ret(c, TRNG_NOT_SUPPORTED);
-		return;
-	}
-	pthread_mutex_lock(&fw->lock);
-	fw->trng_calls++;
-	pthread_mutex_unlock(&fw->lock);
 	f->handler(c, c->id & FW_SMCCC_SMC64);
 }
 
-static int trng_argc(void *opaque, uint32_t id)
+/* Lock held (fw_resolve): one table entry gives nargs and the handler. */
+static bool trng_lookup_fn(void *opaque, uint32_t id, struct fw_fn *out)
 {
+	struct fw *fw = opaque;
 	const struct trng_fn *f = trng_lookup(id);
 
-	(void)opaque;
-	return f ? f->nargs : 0;
+	if (!f) {
+		return false;
+	}
+	out->nargs = f->nargs;
+	out->handler = trng_handle;
+	out->fn = f;
+	out->counter = &fw->trng_calls;
+	return true;
 }
 
 int trng_register(struct fw *fw)
 {
 	const struct fw_service svc = {
 		.name = "trng",
-		.handler = trng_service,
-		.argc = trng_argc,
+		.lookup = trng_lookup_fn,
 		.opaque = fw,
 	};
 	int ret;

@@ -95,6 +95,8 @@ uint64_t kvm_xreg(unsigned int n); /* x0..x30 */
 uint64_t kvm_pcreg(void);
 uint64_t kvm_pstatereg(void);
 uint64_t kvm_mpidrreg(void);
+uint64_t kvm_sctlrreg(void);	/* SCTLR_EL1 */
+#define KVM_SCTLR_EE (1ull << 25)	/* SCTLR_EL1.EE: EL1 data big-endian */
 /* Generic timer state: n = 0..KVM_TIMER_NREGS-1 (virtual, physical CTL/CVAL) */
 #define KVM_TIMER_NREGS 4
 uint64_t kvm_timerreg(unsigned int n);

@@ -36,6 +36,11 @@ uint64_t kvm_mpidrreg(void)
 	return ARM64_SYS_REG(3, 0, 0, 0, 5);
 }
 
+uint64_t kvm_sctlrreg(void)
+{
+	return ARM64_SYS_REG(3, 0, 1, 0, 0);
+}
+
 uint64_t kvm_timerreg(unsigned int n)
 {
 	static const uint64_t regs[KVM_TIMER_NREGS] = {

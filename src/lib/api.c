@@ -37,6 +37,7 @@
 struct api_event {
 	const char *type; /* static string */
 	int cpu;
+	const char *kind; /* static string or NULL */
 	uint64_t time_ns;
 };
 
@@ -455,10 +456,10 @@ static void deliver_events(struct api *api)
 			continue;
 		}
 		if (lost) {
-			client_send(c, proto_event("events-lost", -1, now_ns()));
+			client_send(c, proto_event("events-lost", -1, NULL, now_ns()));
 		}
 		for (i = 0; i < n && c->fd >= 0; i++) {
-			client_send(c, proto_event(ev[i].type, ev[i].cpu, ev[i].time_ns));
+			client_send(c, proto_event(ev[i].type, ev[i].cpu, ev[i].kind, ev[i].time_ns));
 		}
 	}
 }
@@ -518,12 +519,17 @@ static void wake_server(struct api *api)
 
 void api_emit(struct api *api, const char *type, int cpu)
 {
+	api_emit_kind(api, type, cpu, NULL);
+}
+
+void api_emit_kind(struct api *api, const char *type, int cpu, const char *kind)
+{
 	if (!api) {
 		return;
 	}
 	pthread_mutex_lock(&api->lock);
 	if (api->nqueued < API_QUEUE) {
-		api->queue[api->nqueued++] = (struct api_event){ type, cpu, now_ns() };
+		api->queue[api->nqueued++] = (struct api_event){ type, cpu, kind, now_ns() };
 	} else {
 		api->lost++;
 	}

@@ -5,8 +5,8 @@
  *
  * The VMM hands it the firmware core (status, hot-plug) and callbacks for
  * what only the VMM can do (shutdown, reboot). Power events are pushed with
- * api_emit() from any thread, including from firmware hooks that run under
- * the core's lock: api_emit() never blocks on a client.
+ * api_emit() from any thread: it never blocks on a client (it queues the
+ * event and wakes the server thread through a pipe).
  */
 #ifndef HOTVM_API_H
 #define HOTVM_API_H
@@ -39,5 +39,7 @@ struct api *api_start(const char *path, const struct api_ops *ops, char *err, si
 void api_stop(struct api *api);
 /* Queue a power event for every "events" subscriber; @cpu < 0: none. */
 void api_emit(struct api *api, const char *type, int cpu);
+/* The same with a "kind" (static string, or NULL), e.g. system-off's "hibernate". */
+void api_emit_kind(struct api *api, const char *type, int cpu, const char *kind);
 
 #endif

@@ -35,6 +35,25 @@ enum exit_action exit_decide(const struct exit_info *e, const struct exit_policy
 	return ACT_FATAL;
 }
 
+enum exit_action exit_fate(enum fw_fate fate, const struct exit_policy *p)
+{
+	switch (fate) {
+	case FW_FATE_RETURN:
+		return ACT_CONTINUE;
+	case FW_FATE_OFF:
+		return ACT_PARK;
+	case FW_FATE_SUSPEND:
+		return ACT_SUSPEND;
+	case FW_FATE_SYSTEM_OFF:
+		return ACT_POWEROFF;
+	case FW_FATE_SYSTEM_RESET:
+		return p->reboot_exit ? ACT_POWEROFF : ACT_REBOOT;
+	case FW_FATE_ABORT:
+		break;
+	}
+	return ACT_FATAL;
+}
+
 /* KVM exit reason names for error messages (numbers from linux/kvm.h). */
 static const char *const names[] = {
 	[0] = "UNKNOWN", [1] = "EXCEPTION", [2] = "IO", [3] = "HYPERCALL",

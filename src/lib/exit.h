@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "fw/fw.h"
+
 enum exit_type {
 	EXIT_INTR,		/* KVM_RUN returned -EINTR (kicked) */
 	EXIT_HYPERCALL,		/* forwarded SMCCC call */
@@ -46,6 +48,9 @@ enum exit_action {
 	ACT_REBOOT,		/* reset the VM in-process */
 	ACT_WAKE,		/* suspended vCPU woke: resume it */
 	ACT_FATAL,		/* unexpected: report the exit and PC, fail */
+	/* after a firmware call (exit_fate()) */
+	ACT_PARK,		/* CPU_OFF: this vCPU stops, its thread parks */
+	ACT_SUSPEND,		/* wait in KVM for a wake-up event */
 };
 
 struct exit_policy {
@@ -54,6 +59,12 @@ struct exit_policy {
 };
 
 enum exit_action exit_decide(const struct exit_info *e, const struct exit_policy *p);
+/*
+ * What the vCPU does once the firmware core answered its call (the fate
+ * fw_call() returned): ACT_CONTINUE (results written, run on), ACT_PARK,
+ * ACT_SUSPEND, ACT_POWEROFF, ACT_REBOOT, or ACT_FATAL.
+ */
+enum exit_action exit_fate(enum fw_fate fate, const struct exit_policy *p);
 const char *exit_name(uint32_t reason);
 
 #endif

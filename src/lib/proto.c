@@ -372,7 +372,7 @@ struct json_object *proto_status(const struct fw_status *st, const char *vmstate
 	return res;
 }
 
-char *proto_event(const char *type, int cpu, uint64_t time_ns)
+char *proto_event(const char *type, int cpu, const char *kind, uint64_t time_ns)
 {
 	struct json_object *obj = json_object_new_object();
 
@@ -383,6 +383,9 @@ char *proto_event(const char *type, int cpu, uint64_t time_ns)
 	json_object_object_add(obj, "event", json_object_new_string(type));
 	if (cpu >= 0) {
 		json_object_object_add(obj, "cpu", json_object_new_int(cpu));
+	}
+	if (kind) {
+		json_object_object_add(obj, "kind", json_object_new_string(kind));
 	}
 	json_object_object_add(obj, "time_ns", json_object_new_uint64(time_ns));
 	return finish(obj);

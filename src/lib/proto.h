@@ -74,7 +74,10 @@ char *proto_error(const struct proto_req *req, enum proto_err err, const char *m
 struct json_object *proto_status(const struct fw_status *st, const char *vmstate);
 const char *proto_powername(enum fw_power p);
 
-/* One event line: {"version":1,"event":TYPE,"cpu":N,"time_ns":T}; cpu < 0: none. */
-char *proto_event(const char *type, int cpu, uint64_t time_ns);
+/*
+ * One event line: {"version":1,"event":TYPE,"cpu":N,"kind":K,"time_ns":T};
+ * cpu < 0: no "cpu"; kind NULL: no "kind".
+ */
+char *proto_event(const char *type, int cpu, const char *kind, uint64_t time_ns);
 
 #endif

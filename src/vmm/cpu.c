@@ -14,11 +14,12 @@
 
 #define PSTATE_EL1H_DAIF 0x3c5ull	/* EL1h, D A I F masked: firmware hand-over */
 
-void cpu_start(struct cpu *c, enum cpu_mode mode, uint64_t entry, uint64_t ctx)
+void cpu_start(struct cpu *c, enum cpu_mode mode, uint64_t entry, uint64_t ctx, bool be)
 {
 	c->mode = mode;
 	c->entry = entry;
 	c->context = ctx;
+	c->big_endian = be;
 	c->state = CPU_START;
 	pthread_cond_signal(&c->wake);
 }
@@ -34,39 +35,58 @@ void cpu_kick(struct cpu *c)
 
 static bool stopping(struct vmm *v)
 {
-	return __atomic_load_n(&v->req, __ATOMIC_ACQUIRE) != REQ_NONE;
+	return __atomic_load_n(&v->vm.state, __ATOMIC_ACQUIRE) != VM_RUNNING;
 }
 
-/* Warm-reset the vCPU and point it at @entry with x0 = @x0 (PSCI 5.6). */
-static int enter_at(struct cpu *c, uint64_t entry, uint64_t x0)
+/*
+ * Warm-reset the vCPU and point it at @entry with x0 = @x0 (PSCI 5.6), in
+ * the data endianness @be (PSCI 6.4: that of the CPU_ON caller, or the
+ * suspended CPU's own); KVM resets SCTLR_EL1 to little-endian.
+ */
+static int enter_at(struct cpu *c, uint64_t entry, uint64_t x0, bool be)
 {
+	uint64_t sctlr = 0;
 	int ret = vcpu_init(&c->vcpu, c->vcpu.features & ~VCPU_FEAT_POWER_OFF);
 
 	ret = ret ? ret : vcpu_setreg(&c->vcpu, kvm_pstatereg(), PSTATE_EL1H_DAIF);
 	ret = ret ? ret : vcpu_setreg(&c->vcpu, kvm_pcreg(), entry);
 	ret = ret ? ret : vcpu_setreg(&c->vcpu, kvm_xreg(0), x0);
+	if (!ret && be) {
+		ret = vcpu_getreg(&c->vcpu, kvm_sctlrreg(), &sctlr);
+		ret = ret ? ret : vcpu_setreg(&c->vcpu, kvm_sctlrreg(), sctlr | KVM_SCTLR_EE);
+	}
 	return ret;
 }
 
-static int power_on(struct cpu *c, enum cpu_mode mode, uint64_t entry, uint64_t ctx)
+static int power_on(struct cpu *c, enum cpu_mode mode, uint64_t entry, uint64_t ctx, bool be)
 {
 	struct vmm *v = c->vmm;
 	int ret;
 
 	switch (mode) {
 	case MODE_BOOT:
-		return enter_at(c, entry, ctx);
+		return enter_at(c, entry, ctx, false);
 	case MODE_ON:
-		ret = enter_at(c, entry, ctx);
+		/*
+		 * Both events come from this thread, after its own cpu-off of
+		 * an earlier run: the event stream keeps each vCPU's order.
+		 */
+		api_emit(v->api, "cpu-on", (int)c->index);
+		ret = enter_at(c, entry, ctx, be);
 		if (!ret) {
-			fw_online(v->fw, c->index);
+			ret = fw_online(v->fw, c->index);
+			if (ret) {
+				vmm_log(LOG_ERROR, "vCPU %u: started but not ON_PENDING in the "
+						   "firmware core", c->index);
+				return ret;
+			}
 			api_emit(v->api, "cpu-online", (int)c->index);
 		}
 		return ret;
 	case MODE_KERNEL:
 		/* KVM's own PSCI powers secondaries on: start them off. */
 		if (c->index == 0) {
-			return enter_at(c, entry, ctx);
+			return enter_at(c, entry, ctx, false);
 		}
 		return vcpu_init(&c->vcpu, c->vcpu.features | VCPU_FEAT_POWER_OFF);
 	}
@@ -89,35 +109,56 @@ static void fatal(struct cpu *c, const char *what, const struct exit_info *e)
 		fprintf(stderr, "hotvm: vCPU %u: %s at PC 0x%llx\n", c->index, what,
 			(unsigned long long)pc);
 	}
-	vmm_request(c->vmm, REQ_FAIL);
+	vmm_request(c->vmm, VM_EV_FAIL);
+}
+
+/* fw_call()'s get_args: read x1..x@n of the calling vCPU (its own thread). */
+static int get_args(void *ctx, unsigned int n, uint64_t *args)
+{
+	struct cpu *c = ctx;
+	int ret = 0;
+
+	for (unsigned int i = 0; i < n && !ret; i++) {
+		ret = vcpu_getreg(&c->vcpu, kvm_xreg(i + 1), &args[i]);
+	}
+	return ret;
 }
 
 /*
- * A forwarded SMCCC call: read only the argument registers the call uses,
- * let the core answer, write back only its result registers.
+ * A forwarded SMCCC call, the whole path: the core reads only the argument
+ * registers the call uses (get_args), answers, and returns the caller's
+ * fate; its result registers are written back here, and exit_fate() says
+ * what the vCPU does next. Fills *@call (the fate's details).
  */
-static int hypercall(struct cpu *c, const struct exit_info *e)
+static enum exit_action hypercall(struct cpu *c, const struct exit_info *e, struct fw_call *call)
 {
 	struct vmm *v = c->vmm;
-	struct fw_call call;
-	int argc, ret = 0;
+	enum fw_fate fate;
+	int ret = 0;
 
-	memset(&call, 0, sizeof(call));
-	call.id = (uint32_t)e->nr;
-	call.smc = e->smc;
-	argc = fw_argc(v->fw, call.id);
-	for (int i = 0; i < argc && i < FW_NARGS && !ret; i++) {
-		ret = vcpu_getreg(&c->vcpu, kvm_xreg((unsigned int)i + 1), &call.args[i]);
+	call->id = (uint32_t)e->nr;
+	call->smc = e->smc;
+	call->get_args = get_args;
+	call->ctx = c;
+	fate = fw_call(v->fw, c->index, call);
+	for (unsigned int i = 0; i < call->nret && i < FW_NRETS && !ret; i++) {
+		ret = vcpu_setreg(&c->vcpu, kvm_xreg(i), call->ret[i]);
 	}
-	if (ret) {
-		return ret;
+	if (ret || fate == FW_FATE_ABORT) {
+		fatal(c, "cannot access registers for a firmware call", NULL);
+		return ACT_FATAL;
 	}
-	c->pend = PEND_NONE;
-	fw_call(v->fw, c->index, &call);
-	for (unsigned int i = 0; i < call.nret && i < FW_NRETS && !ret; i++) {
-		ret = vcpu_setreg(&c->vcpu, kvm_xreg(i), call.ret[i]);
-	}
-	return ret;
+	return exit_fate(fate, &v->policy);
+}
+
+/* Wait in KVM for a wake-up event (KVM_MP_STATE_SUSPENDED); @call: the fate. */
+static int suspend(struct cpu *c, const struct fw_call *call)
+{
+	c->suspended = true;
+	c->suspend = *call;
+	api_emit(c->vmm->api, call->out.system ? "system-suspend" : "cpu-suspend",
+		 (int)c->index);
+	return vcpu_setmp(&c->vcpu, VCPU_MP_SUSPENDED);
 }
 
 /* A suspended vCPU saw a wake-up event (KVM_SYSTEM_EVENT_WAKEUP). */
@@ -127,22 +168,29 @@ static int wake(struct cpu *c)
 		return vcpu_setmp(&c->vcpu, VCPU_MP_RUNNABLE);
 	}
 	c->suspended = false;
-	fw_resume(c->vmm->fw, c->index);
+	if (fw_resume(c->vmm->fw, c->index)) {
+		vmm_log(LOG_ERROR, "vCPU %u: woke up but was not suspended in the firmware core",
+			c->index);
+		return -EINVAL;
+	}
 	api_emit(c->vmm->api, "cpu-resume", (int)c->index);
-	if (c->powerdown) {
+	if (c->suspend.out.powerdown) {
 		/*
-		 * The power-down state lost the CPU context: resume like CPU_ON.
-		 * The generic timer is always-on (DT) and keeps its state, so
-		 * the event that woke the CPU is still visible after the reset.
+		 * The power-down state lost the CPU context: resume like CPU_ON,
+		 * in the CPU's own endianness. The generic timer is always-on
+		 * (DT) and keeps its state, so the event that woke the CPU is
+		 * still visible after the reset.
 		 */
 		uint64_t timer[KVM_TIMER_NREGS];
 		unsigned int i;
-		int ret = 0;
+		bool be = false;
+		int ret = platform_bigendian(c, &be);
 
 		for (i = 0; i < KVM_TIMER_NREGS && !ret; i++) {
 			ret = vcpu_getreg(&c->vcpu, kvm_timerreg(i), &timer[i]);
 		}
-		ret = ret ? ret : enter_at(c, c->resume_entry, c->resume_context);
+		ret = ret ? ret :
+			    enter_at(c, c->suspend.out.entry, c->suspend.out.context_id, be);
 		for (i = 0; i < KVM_TIMER_NREGS && !ret; i++) {
 			ret = vcpu_setreg(&c->vcpu, kvm_timerreg(i), timer[i]);
 		}
@@ -207,6 +255,7 @@ static void stats_print(const struct cpu *c)
 		[ACT_HYPERCALL] = "hypercall", [ACT_MMIO] = "mmio",
 		[ACT_POWEROFF] = "poweroff", [ACT_REBOOT] = "reboot",
 		[ACT_WAKE] = "wake", [ACT_FATAL] = "fatal",
+		[ACT_PARK] = "park", [ACT_SUSPEND] = "suspend",
 	};
 	const struct cpu_stats *st = &c->stats;
 	const char *env = getenv("HOTVM_STATS");
@@ -235,8 +284,9 @@ static void stats_print(const struct cpu *c)
 static int run_loop(struct cpu *c)
 {
 	struct vmm *v = c->vmm;
+	struct fw_call call;
 	struct exit_info e;
-	enum exit_action act;
+	enum exit_action act, next;
 	uint64_t n0;
 	int ret;
 
@@ -261,37 +311,36 @@ static int run_loop(struct cpu *c)
 			vcpu_exit(&c->vcpu, &e);
 		}
 		act = exit_decide(&e, &v->policy);
-		switch (act) {
+		next = act;
+		if (act == ACT_HYPERCALL) {
+			memset(&call, 0, sizeof(call));
+			next = hypercall(c, &e, &call);
+		}
+		switch (next) {
 		case ACT_CONTINUE:
 		case ACT_CHECK:
-			break;
 		case ACT_HYPERCALL:
-			ret = hypercall(c, &e);
-			if (ret) {
-				fatal(c, "cannot access registers for a firmware call", NULL);
-				return -1;
-			}
-			if (c->pend == PEND_OFF) {
-				stats_exit(c, act, &e, kvm_ioctls() - n0);
-				return 0;
-			}
-			if (c->pend == PEND_SUSPEND) {
-				c->suspended = true;
-				ret = vcpu_setmp(&c->vcpu, VCPU_MP_SUSPENDED);
-				if (ret) {
-					fatal(c, "cannot suspend the vCPU", NULL);
-					return -1;
-				}
-			}
 			break;
 		case ACT_MMIO:
 			mmio(c, &e);
 			break;
+		case ACT_PARK:
+			api_emit(v->api, "cpu-off", (int)c->index);
+			stats_exit(c, act, &e, kvm_ioctls() - n0);
+			return 0;
+		case ACT_SUSPEND:
+			if (suspend(c, &call)) {
+				fatal(c, "cannot suspend the vCPU", NULL);
+				return -1;
+			}
+			break;
 		case ACT_POWEROFF:
-			vmm_request(v, REQ_OFF);
+			/* SYSTEM_OFF2 says how; KVM's own SYSTEM_OFF is a plain off */
+			vmm_poweroff(v, act == ACT_HYPERCALL && call.fate == FW_FATE_SYSTEM_OFF &&
+						call.out.type == FW_PSCI_OFF_TYPE_HIBERNATE);
 			break;
 		case ACT_REBOOT:
-			vmm_request(v, REQ_RESET);
+			vmm_request(v, VM_EV_RESET);
 			break;
 		case ACT_WAKE:
 			if (wake(c)) {
@@ -300,7 +349,9 @@ static int run_loop(struct cpu *c)
 			}
 			break;
 		case ACT_FATAL:
-			fatal(c, NULL, &e);
+			if (act != ACT_HYPERCALL) {
+				fatal(c, NULL, &e);
+			}
 			return -1;
 		}
 		stats_exit(c, act, &e, kvm_ioctls() - n0);
@@ -317,9 +368,10 @@ void *cpu_thread(void *arg)
 	for (;;) {
 		enum cpu_mode mode;
 		uint64_t entry, ctx;
+		bool be;
 		int ret;
 
-		while (!v->quit && !(c->state == CPU_START && v->req == REQ_NONE)) {
+		while (!v->quit && !(c->state == CPU_START && v->vm.state == VM_RUNNING)) {
 			pthread_cond_wait(&c->wake, &v->lock);
 		}
 		if (v->quit) {
@@ -331,16 +383,17 @@ void *cpu_thread(void *arg)
 		mode = c->mode;
 		entry = c->entry;
 		ctx = c->context;
+		be = c->big_endian;
 		pthread_mutex_unlock(&v->lock);
 
 		c->stats.poweron++;
 		c->stats.poweron_ioctls -= kvm_ioctls();
-		ret = power_on(c, mode, entry, ctx);
+		ret = power_on(c, mode, entry, ctx, be);
 		c->stats.poweron_ioctls += kvm_ioctls();
 		if (ret) {
 			fprintf(stderr, "hotvm: vCPU %u: cannot power on: %s\n", c->index,
 				strerror(-ret));
-			vmm_request(v, REQ_FAIL);
+			vmm_request(v, VM_EV_FAIL);
 		} else {
 			run_loop(c);
 		}

@@ -3,9 +3,11 @@
  * The firmware core's platform hooks on KVM, and the SMCCC filter that
  * sends the guest's calls to it.
  *
- * cpu_on/cpu_off/cpu_suspend run under the core's lock on the calling
- * vCPU's thread: they only record what that thread (or the target's
- * thread) does next and never touch another vCPU's fd.
+ * What happens to the calling vCPU is not a hook: fw_call() returns it and
+ * the vCPU thread acts on it (cpu.c). What is left here acts on another
+ * vCPU (CPU_ON: record the start and wake the target's thread, which
+ * resets its own vCPU) or answers a policy question (is it RAM?). The core
+ * calls them without its lock held.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,64 +19,36 @@
 #define KVM_PSCI_0_1_BASE	0x95c1ba5eu
 #define KVM_PSCI_0_1_COUNT	4
 
-static int on(void *opaque, unsigned int cpu, uint64_t entry, uint64_t context_id)
+int platform_bigendian(struct cpu *c, bool *be)
+{
+	uint64_t sctlr = 0;
+	int ret = vcpu_getreg(&c->vcpu, kvm_sctlrreg(), &sctlr);
+
+	*be = sctlr & KVM_SCTLR_EE;
+	return ret;
+}
+
+/*
+ * Runs on @caller's thread. The target starts with the caller's data
+ * endianness (SCTLR_EL1.EE), as KVM's own PSCI does; the target's thread
+ * resets it, sets PC/x0 and calls fw_online().
+ */
+static int on(void *opaque, unsigned int caller, unsigned int cpu, uint64_t entry,
+	      uint64_t context_id)
 {
 	struct vmm *v = opaque;
+	bool be = false;
+	int ret = platform_bigendian(&v->cpus[caller], &be);
 
-	/* The target's own thread resets it, sets PC/x0 and calls fw_online(). */
+	if (ret) {
+		vmm_log(LOG_WARNING, "vCPU %u: CPU_ON of vCPU %u: cannot read SCTLR_EL1: %s",
+			caller, cpu, strerror(-ret));
+		return ret;
+	}
 	pthread_mutex_lock(&v->lock);
-	cpu_start(&v->cpus[cpu], MODE_ON, entry, context_id);
+	cpu_start(&v->cpus[cpu], MODE_ON, entry, context_id, be);
 	pthread_mutex_unlock(&v->lock);
-	api_emit(v->api, "cpu-on", (int)cpu);
 	return 0;
-}
-
-static void off(void *opaque, unsigned int cpu)
-{
-	struct vmm *v = opaque;
-
-	v->cpus[cpu].pend = PEND_OFF;
-	api_emit(v->api, "cpu-off", (int)cpu);
-}
-
-static void mark_suspend(struct cpu *c, bool powerdown, uint64_t entry, uint64_t context_id)
-{
-	c->pend = PEND_SUSPEND;
-	c->powerdown = powerdown;
-	c->resume_entry = entry;
-	c->resume_context = context_id;
-}
-
-static void suspend(void *opaque, unsigned int cpu, bool powerdown, uint64_t entry,
-		    uint64_t context_id)
-{
-	struct vmm *v = opaque;
-
-	mark_suspend(&v->cpus[cpu], powerdown, entry, context_id);
-	api_emit(v->api, "cpu-suspend", (int)cpu);
-}
-
-static void system_off(void *opaque, uint32_t type, uint64_t cookie)
-{
-	struct vmm *v = opaque;
-
-	vmm_request(v, REQ_OFF);
-}
-
-static void system_reset(void *opaque, bool warm, uint32_t type, uint64_t cookie)
-{
-	struct vmm *v = opaque;
-
-	vmm_request(v, v->policy.reboot_exit ? REQ_OFF : REQ_RESET);
-}
-
-/* Every other vCPU is off: a power-down suspend of the caller is enough. */
-static void system_suspend(void *opaque, unsigned int cpu, uint64_t entry, uint64_t context_id)
-{
-	struct vmm *v = opaque;
-
-	mark_suspend(&v->cpus[cpu], true, entry, context_id);
-	api_emit(v->api, "system-suspend", (int)cpu);
 }
 
 static bool ram_valid(void *opaque, uint64_t addr)
@@ -84,11 +58,6 @@ static bool ram_valid(void *opaque, uint64_t addr)
 
 const struct fw_platform platform_ops = {
 	.cpu_on = on,
-	.cpu_off = off,
-	.cpu_suspend = suspend,
-	.system_off = system_off,
-	.system_reset = system_reset,
-	.system_suspend = system_suspend,
 	.ram_valid = ram_valid,
 };
 

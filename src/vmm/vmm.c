@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/kvm.h>
@@ -35,25 +36,37 @@ void vmm_log(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-void vmm_request(struct vmm *v, enum vmm_req req)
+static enum vm_answer request(struct vmm *v, enum vm_event ev, bool hibernate)
 {
-	bool taken;
+	enum vm_answer ans;
 
 	pthread_mutex_lock(&v->lock);
-	/* The first request wins, except that a failure overrides all. */
-	taken = v->req == REQ_NONE || req == REQ_FAIL;
-	if (taken) {
-		__atomic_store_n(&v->req, req, __ATOMIC_RELEASE);
+	ans = vmstate_apply(&v->vm, ev);
+	if (ans == VM_TAKEN && ev == VM_EV_POWEROFF) {
+		v->hibernate = hibernate;
 	}
 	for (unsigned int i = 0; i < v->ncpus; i++) {
 		cpu_kick(&v->cpus[i]);
 	}
 	pthread_cond_broadcast(&v->cond);
 	pthread_mutex_unlock(&v->lock);
-	/* One event per power-off or reset, whoever asked (guest, KVM, API). */
-	if (taken && req != REQ_FAIL) {
-		api_emit(v->api, req == REQ_OFF ? "system-off" : "system-reset", -1);
+	/* One event per power-off or reset taken, whoever asked (guest, KVM, API). */
+	if (ans == VM_TAKEN && ev == VM_EV_POWEROFF) {
+		api_emit_kind(v->api, "system-off", -1, hibernate ? "hibernate" : "off");
+	} else if (ans == VM_TAKEN && ev == VM_EV_RESET) {
+		api_emit(v->api, "system-reset", -1);
 	}
+	return ans;
+}
+
+enum vm_answer vmm_request(struct vmm *v, enum vm_event ev)
+{
+	return request(v, ev, false);
+}
+
+enum vm_answer vmm_poweroff(struct vmm *v, bool hibernate)
+{
+	return request(v, VM_EV_POWEROFF, hibernate);
 }
 
 /*
@@ -74,7 +87,7 @@ static void *signal_thread(void *arg)
 	sigaddset(&set, SIGUSR2);
 	while (sigwait(&set, &sig) == 0 && sig != SIGUSR2) {
 		fprintf(stderr, "\nhotvm: %s: stopping the guest\n", strsignal(sig));
-		vmm_request(v, REQ_FAIL);
+		vmm_request(v, VM_EV_FAIL);
 	}
 	return NULL;
 }
@@ -87,8 +100,13 @@ static void kick_handler(int sig)
 static void uart_irq(void *opaque, int level)
 {
 	struct vmm *v = opaque;
+	int ret = vm_irq(&v->kvm, 32 + UART_SPI, level);
 
-	vm_irq(&v->kvm, 32 + UART_SPI, level);
+	/* A lost UART interrupt would hang the guest's console: say so once. */
+	if (ret && !__atomic_exchange_n(&v->irq_failed, true, __ATOMIC_RELAXED)) {
+		vmm_log(LOG_ERROR, "cannot set the UART's interrupt line (SPI %u) to %d: %s",
+			UART_SPI, level, strerror(-ret));
+	}
 }
 
 /*
@@ -301,32 +319,21 @@ static int setup_devices(struct vmm *v)
 	return ret;
 }
 
+/* Taken (even if a stop is already under way: it ends the VM all the same). */
 static int api_shutdown(void *opaque)
 {
-	struct vmm *v = opaque;
-
-	vmm_request(v, REQ_OFF);
-	return 0;
+	return vmm_poweroff(opaque, false) == VM_REFUSED ? -ESHUTDOWN : 0;
 }
 
+/* Refused while the VM is stopping: a stop beats a reset. */
 static int api_reboot(void *opaque)
 {
-	struct vmm *v = opaque;
-
-	vmm_request(v, REQ_RESET);
-	return 0;
+	return vmm_request(opaque, VM_EV_RESET) == VM_REFUSED ? -ESHUTDOWN : 0;
 }
 
 static const char *api_state(void *opaque)
 {
-	switch (__atomic_load_n(&((struct vmm *)opaque)->req, __ATOMIC_ACQUIRE)) {
-	case REQ_NONE:
-		return "running";
-	case REQ_RESET:
-		return "rebooting";
-	default:
-		return "shutting-down";
-	}
+	return vmstate_name(__atomic_load_n(&((struct vmm *)opaque)->vm.state, __ATOMIC_ACQUIRE));
 }
 
 /* SIGINT/SIGTERM/SIGHUP/SIGUSR2: blocked in every thread but signal_thread. */
@@ -375,7 +382,11 @@ static int start_threads(struct vmm *v)
 	int err;
 
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
+	if (sigaction(SIGUSR1, &sa, NULL)) {
+		fprintf(stderr, "hotvm: cannot install the vCPU kick signal handler: %s\n",
+			strerror(errno));
+		return -errno;
+	}
 	/* Blocked everywhere (threads inherit the mask); signal_thread waits for them. */
 	block_stop_signals();
 	err = pthread_create(&v->sig_thread, NULL, signal_thread, v);
@@ -406,8 +417,20 @@ static void power_on(struct vmm *v)
 		v->cpus[i].state = CPU_PARKED;
 	}
 	for (unsigned int i = 0; i < n; i++) {
-		cpu_start(&v->cpus[i], mode, v->layout.entry, v->layout.dtb);
+		cpu_start(&v->cpus[i], mode, v->layout.entry, v->layout.dtb, false);
 	}
+}
+
+/*
+ * HOTVM_TEST_RESET_DELAY_MS=N: sleep N ms in the middle of every reset's
+ * reload, so that tests can deliver a stop exactly then
+ * (tests/e2e/cases/reset_stop.sh). Read once at start-up.
+ */
+static unsigned int reset_delay_ms(void)
+{
+	const char *t = getenv("HOTVM_TEST_RESET_DELAY_MS");
+
+	return t ? (unsigned int)strtoul(t, NULL, 10) : 0;
 }
 
 /* Warm reset: images back in place, firmware state back to boot. */
@@ -415,6 +438,13 @@ static int reset(struct vmm *v)
 {
 	int ret = boot_load(v);
 
+	if (v->reset_delay_ms) {
+		struct timespec ts = { v->reset_delay_ms / 1000,
+				       (long)(v->reset_delay_ms % 1000) * 1000000 };
+
+		while (nanosleep(&ts, &ts) && errno == EINTR) {
+		}
+	}
 	if (v->fw) {
 		fw_reset(v->fw);
 	}
@@ -423,38 +453,49 @@ static int reset(struct vmm *v)
 	return ret;
 }
 
-/* Wait for the guest to stop for good; returns the exit status. */
+/*
+ * Wait for the guest to stop for good; returns the exit status. Every
+ * decision is the state machine's (lib/vmstate.h): this loop only waits
+ * until no vCPU runs, reports that, and carries out the reload.
+ */
 static int supervise(struct vmm *v)
 {
-	enum vmm_req req;
+	int ret;
 
 	pthread_mutex_lock(&v->lock);
 	power_on(v);
 	for (;;) {
-		while (v->req == REQ_NONE || v->nrunning > 0) {
+		while (v->vm.state == VM_RUNNING || v->nrunning > 0) {
 			pthread_cond_wait(&v->cond, &v->lock);
 		}
-		req = v->req;
-		if (req != REQ_RESET) {
+		vmstate_apply(&v->vm, VM_EV_PARKED);
+		if (v->vm.state == VM_OFF) {
 			break;
 		}
-		/* Every vCPU thread is parked: nothing touches KVM or the core. */
+		/* Reloading: every vCPU thread is parked, nothing touches KVM or the core. */
 		pthread_mutex_unlock(&v->lock);
-		if (reset(v)) {
-			pthread_mutex_lock(&v->lock);
-			req = REQ_FAIL;
-			break;
-		}
+		ret = reset(v);
 		pthread_mutex_lock(&v->lock);
-		__atomic_store_n(&v->req, REQ_NONE, __ATOMIC_RELEASE);
-		power_on(v);
+		vmstate_apply(&v->vm, ret ? VM_EV_RELOAD_FAILED : VM_EV_RELOADED);
+		if (v->vm.state == VM_RUNNING) {
+			power_on(v);
+		} else if (v->vm.state == VM_STOPPING) {
+			vmm_log(LOG_INFO, "a stop arrived during the reset: not rebooting");
+		}
 	}
 	v->quit = true;
 	for (unsigned int i = 0; i < v->ncpus; i++) {
 		pthread_cond_signal(&v->cpus[i].wake);
 	}
 	pthread_mutex_unlock(&v->lock);
-	return req == REQ_OFF ? 0 : 1;
+	if (v->vm.status == 0 && v->hibernate) {
+		fprintf(stderr, "hotvm: the guest hibernated (PSCI SYSTEM_OFF2, HIBERNATE_OFF): "
+				"powered off; its memory is gone, so it resumes only from the "
+				"image it saved to its disk\n");
+	} else if (v->vm.status == 0) {
+		vmm_log(LOG_INFO, "the guest powered off");
+	}
+	return v->vm.status;
 }
 
 static void destroy(struct vmm *v)
@@ -514,6 +555,8 @@ int vmm_run(struct config *cfg)
 	v.kernel.fd = v.initrd.fd = -1;
 	pthread_mutex_init(&v.lock, NULL);
 	pthread_cond_init(&v.cond, NULL);
+	vmstate_init(&v.vm);
+	v.reset_delay_ms = reset_delay_ms();
 	signal(SIGPIPE, SIG_IGN);
 
 	if (open_kvm(&v) || map_ram(&v) || boot_prepare(&v) || create_cpus(&v) ||

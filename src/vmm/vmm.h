@@ -9,14 +9,19 @@
  *   it (KVM serialises vCPU ioctls on a mutex that KVM_RUN holds, so
  *   another thread's ioctl would wait for the guest). A powered-off vCPU's
  *   thread is parked on its condition variable, in userspace.
- * - vmm->lock protects every cpu's state/entry/context/mode and the VM
- *   request. It is taken inside firmware hooks, which run under the core's
- *   lock; so the order is fw lock -> vmm->lock, and nothing calls fw_*()
- *   while holding vmm->lock.
- * - Stopping (off, reset, failure): vmm_request() records the request and
- *   kicks every running vCPU out of KVM_RUN (run->immediate_exit plus
- *   SIGUSR1). Threads park; the main thread waits until none runs, then
- *   exits or resets the machine and starts the boot vCPU again.
+ * - vmm->lock protects every cpu's state/entry/context/mode and the VM's
+ *   state machine (lib/vmstate.h). The firmware core calls no hook under
+ *   its own lock, so the two locks never nest; nothing calls fw_*() while
+ *   holding vmm->lock.
+ * - A vCPU thread acts on its own vCPU from the fate fw_call() returns
+ *   (exit_fate()): run on, park (CPU_OFF), suspend, or ask the VM to stop
+ *   or reset. The only cross-vCPU action is CPU_ON: the platform hook
+ *   records the start in the target's struct cpu and wakes its thread.
+ * - Stopping (off, reset, failure): vmm_request() gives the event to the
+ *   state machine and kicks every running vCPU out of KVM_RUN
+ *   (run->immediate_exit plus SIGUSR1). Threads park; the main thread
+ *   waits until none runs, then exits or reloads the machine and starts
+ *   the boot vCPU again (supervise() in vmm.c).
  */
 #ifndef HOTVM_VMM_H
 #define HOTVM_VMM_H
@@ -34,6 +39,7 @@
 #include "lib/api.h"
 #include "lib/image.h"
 #include "lib/ram.h"
+#include "lib/vmstate.h"
 
 /* kvmtool's arm64 memory map (reference section 4). */
 #define MAP_UART		0x01000000ull
@@ -57,19 +63,6 @@ enum cpu_mode {
 	MODE_KERNEL,	/* --psci=kernel: KVM powers secondaries on itself */
 };
 
-enum cpu_pend {
-	PEND_NONE,
-	PEND_OFF,	/* CPU_OFF: park after this call */
-	PEND_SUSPEND,	/* CPU_SUSPEND / SYSTEM_SUSPEND: wait for wake-up */
-};
-
-enum vmm_req {
-	REQ_NONE,
-	REQ_OFF,	/* exit status 0 */
-	REQ_RESET,	/* reboot in-process */
-	REQ_FAIL,	/* exit status 1 (message already printed) */
-};
-
 struct vmm;
 
 /*
@@ -79,7 +72,7 @@ struct vmm;
  * the KVM_RUN that produced an exit to the end of its handling. Forwarded
  * hypercalls are also counted per SMCCC function ID.
  */
-#define CPU_STATS_NACT		(ACT_FATAL + 1)
+#define CPU_STATS_NACT		(ACT_SUSPEND + 1)
 #define CPU_STATS_NFIDS		16
 
 struct cpu_fidstat {
@@ -103,15 +96,15 @@ struct cpu {
 	bool thread_started;
 	pthread_cond_t wake;
 
-	/* under vmm->lock */
+	/* under vmm->lock: the next start (CPU_START) */
 	enum cpu_state state;
 	enum cpu_mode mode;
 	uint64_t entry, context;
+	bool big_endian;	/* start with SCTLR_EL1.EE set (CPU_ON caller's) */
 
-	/* the vCPU thread's own: what its last firmware call arranged */
-	enum cpu_pend pend;
-	bool suspended, powerdown;
-	uint64_t resume_entry, resume_context;
+	/* the vCPU thread's own: the suspend its last firmware call entered */
+	bool suspended;
+	struct fw_call suspend;	/* its fate: standby or power-down, resume point */
 	struct cpu_stats stats;
 };
 
@@ -152,28 +145,36 @@ struct vmm {
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* main thread: a request, or a CPU parked */
-	enum vmm_req req;
+	struct vmstate vm;		/* under lock; vm.state also read atomically */
+	bool hibernate;			/* under lock: the off was SYSTEM_OFF2 */
 	unsigned int nrunning;
 	bool quit;
 	unsigned int mmio_warnings;
+	bool irq_failed;		/* a vm_irq() failure was reported */
+	unsigned int reset_delay_ms;	/* HOTVM_TEST_RESET_DELAY_MS (tests) */
 	pthread_t sig_thread;		/* SIGINT/SIGTERM/SIGHUP -> stop */
 	bool sig_started;
 };
 
 /* vmm.c */
 int vmm_run(struct config *cfg);
-void vmm_request(struct vmm *v, enum vmm_req req);
+/* Give @ev (VM_EV_RESET/POWEROFF/FAIL) to the state machine; kick the vCPUs. */
+enum vm_answer vmm_request(struct vmm *v, enum vm_event ev);
+/* The guest powers off (@hibernate: SYSTEM_OFF2 HIBERNATE_OFF). */
+enum vm_answer vmm_poweroff(struct vmm *v, bool hibernate);
 void vmm_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* cpu.c */
 void *cpu_thread(void *arg);
 /* Under vmm->lock: ask @c's thread to start in @mode at @entry, x0 = @ctx. */
-void cpu_start(struct cpu *c, enum cpu_mode mode, uint64_t entry, uint64_t ctx);
+void cpu_start(struct cpu *c, enum cpu_mode mode, uint64_t entry, uint64_t ctx, bool be);
 /* Under vmm->lock: get @c out of KVM_RUN if it is in its run loop. */
 void cpu_kick(struct cpu *c);
 
 /* platform.c */
 extern const struct fw_platform platform_ops;
+/* The calling vCPU's SCTLR_EL1.EE (its data endianness); -errno on failure. */
+int platform_bigendian(struct cpu *c, bool *be);
 /* Forward the SMCCC ranges to userspace (before the first KVM_RUN). */
 int platform_filter(struct vmm *v);
 

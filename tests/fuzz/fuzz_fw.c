@@ -73,51 +73,51 @@ struct model {
 
 static struct model M;
 
-static int h_cpu_on(void *o, unsigned int cpu, uint64_t entry, uint64_t ctx)
+static int h_cpu_on(void *o, unsigned int caller, unsigned int cpu, uint64_t entry,
+		    uint64_t ctx)
 {
 	CHECK(cpu < M.ncpus);
+	CHECK(caller < M.ncpus);
 	M.on_calls++;
 	M.last_cpu = cpu;
 	return (entry & 0x8) ? -1 : 0;	/* some power-ons fail */
 }
 
-static void h_cpu_off(void *o, unsigned int cpu)
+/* What fw_call() says happens to the caller must be possible at all. */
+static void check_fate(unsigned int cpu, const struct fw_call *c)
 {
-	CHECK(cpu < M.ncpus);
-	M.off_calls++;
-	M.last_cpu = cpu;
-}
-
-static void h_cpu_suspend(void *o, unsigned int cpu, bool pd, uint64_t e,
-			  uint64_t c)
-{
-	CHECK(cpu < M.ncpus);
-	CHECK(!pd || (e >= RAM_BASE && e < RAM_END));
-	M.suspend_calls++;
-	M.last_cpu = cpu;
-	M.last_pd = pd;
-}
-
-static void h_system_off(void *o, uint32_t type, uint64_t cookie)
-{
-	CHECK(type == 0 || (type == FW_PSCI_OFF_TYPE_HIBERNATE && !cookie));
-	M.sys_calls++;
-}
-
-static void h_system_reset(void *o, bool warm, uint32_t type,
-			   uint64_t cookie)
-{
-	CHECK(type == 0 || (type & 0x80000000u));
-	CHECK(!warm || type == 0);
-	M.sys_calls++;
-}
-
-static void h_system_suspend(void *o, unsigned int cpu, uint64_t e,
-			     uint64_t c)
-{
-	CHECK(cpu < M.ncpus);
-	CHECK(e >= RAM_BASE && e < RAM_END);
-	M.sys_calls++;
+	switch (c->fate) {
+	case FW_FATE_RETURN:
+		CHECK(c->nret >= 1);
+		break;
+	case FW_FATE_OFF:
+		CHECK(c->nret == 0);
+		M.off_calls++;
+		M.last_cpu = cpu;
+		break;
+	case FW_FATE_SUSPEND:
+		CHECK(c->nret == (c->out.powerdown ? 0u : 1u));
+		CHECK(!c->out.powerdown ||
+		      (c->out.entry >= RAM_BASE && c->out.entry < RAM_END));
+		CHECK(!c->out.system || c->out.powerdown);
+		M.suspend_calls++;
+		M.last_cpu = cpu;
+		M.last_pd = c->out.powerdown;
+		break;
+	case FW_FATE_SYSTEM_OFF:
+		CHECK(c->nret == 0);
+		CHECK(c->out.type == 0 || c->out.type == FW_PSCI_OFF_TYPE_HIBERNATE);
+		M.sys_calls++;
+		break;
+	case FW_FATE_SYSTEM_RESET:
+		CHECK(c->nret == 0);
+		CHECK(c->out.type == 0);	/* no vendor reset types */
+		M.sys_calls++;
+		break;
+	case FW_FATE_ABORT:
+		CHECK(0);	/* no get_args here: it cannot fail */
+		break;
+	}
 }
 
 static bool h_ram_valid(void *o, uint64_t addr)
@@ -138,11 +138,6 @@ static uint64_t h_now(void *o)
 
 static const struct fw_platform plat = {
 	.cpu_on = h_cpu_on,
-	.cpu_off = h_cpu_off,
-	.cpu_suspend = h_cpu_suspend,
-	.system_off = h_system_off,
-	.system_reset = h_system_reset,
-	.system_suspend = h_system_suspend,
 	.ram_valid = h_ram_valid,
 	.cpu_allowed = h_cpu_allowed,
 	.now_ns = h_now,
@@ -263,6 +258,7 @@ static void check_psci(struct fw *fw, unsigned int cpu, uint32_t fn,
 				CHECK(!M.last_pd && M.last_cpu == cpu);
 			}
 			if (r == -9) {
+				CHECK(M.version >= FW_PSCI_1_0);
 				CHECK(!M.ext || (uint32_t)a[0] & (1u << 30));
 			}
 		}
@@ -278,7 +274,9 @@ static void check_psci(struct fw *fw, unsigned int cpu, uint32_t fn,
 		if (t < 0) {
 			CHECK(r == FW_PSCI_INVALID_PARAMETERS);
 		} else if (entry < RAM_BASE || entry >= RAM_END) {
-			CHECK(r == FW_PSCI_INVALID_ADDRESS);
+			/* INVALID_ADDRESS is PSCI 1.0's; 0.2 says INVALID_PARAMETERS */
+			CHECK(r == (M.version >= FW_PSCI_1_0 ? FW_PSCI_INVALID_ADDRESS :
+							       FW_PSCI_INVALID_PARAMETERS));
 		} else if (M.power[t] != FW_POWER_OFF) {
 			CHECK(r == FW_PSCI_ALREADY_ON);
 		} else if (!M.enabled[t] || M.deny[t]) {
@@ -413,8 +411,9 @@ static void do_call(struct input *in, struct fw *fw)
 	argc = fw_argc(fw, id);
 	CHECK(argc >= 0 && argc <= FW_NARGS);
 	c.smc = u8(in) & 1;
-	fw_call(fw, cpu, &c);
+	CHECK(fw_call(fw, cpu, &c) == c.fate);
 	CHECK(c.nret <= FW_NRETS);
+	check_fate(cpu, &c);
 
 	running = cpu < M.ncpus && M.power[cpu] != FW_POWER_OFF;
 	nid = id & ~FW_SMCCC_SVE_HINT;

@@ -29,21 +29,10 @@ static struct api *api;
 static char path[108];
 static int shutdowns, reboots;
 
-static int fake_cpu_on(void *o, unsigned int cpu, uint64_t entry, uint64_t ctx)
+static int fake_cpu_on(void *o, unsigned int caller, unsigned int cpu, uint64_t entry,
+		       uint64_t ctx)
 {
 	return 0;
-}
-static void fake_cpu_off(void *o, unsigned int cpu)
-{
-}
-static void fake_suspend(void *o, unsigned int cpu, bool pd, uint64_t e, uint64_t c)
-{
-}
-static void fake_off(void *o, uint32_t type, uint64_t cookie)
-{
-}
-static void fake_reset(void *o, bool warm, uint32_t type, uint64_t cookie)
-{
 }
 static int do_shutdown(void *o)
 {
@@ -62,10 +51,6 @@ static const char *state(void *o)
 
 static const struct fw_platform plat = {
 	.cpu_on = fake_cpu_on,
-	.cpu_off = fake_cpu_off,
-	.cpu_suspend = fake_suspend,
-	.system_off = fake_off,
-	.system_reset = fake_reset,
 };
 
 static void setup(void)

@@ -195,10 +195,10 @@ START_TEST(test_status_and_events)
 	json_object_put(res);
 	free(st);
 
-	line = proto_event("cpu-on", 2, 1234);
+	line = proto_event("cpu-on", 2, NULL, 1234);
 	ck_assert_str_eq(line, "{\"version\":1,\"event\":\"cpu-on\",\"cpu\":2,\"time_ns\":1234}\n");
 	free(line);
-	line = proto_event("system-reset", -1, 5);
+	line = proto_event("system-reset", -1, NULL, 5);
 	ck_assert_str_eq(line, "{\"version\":1,\"event\":\"system-reset\",\"time_ns\":5}\n");
 	free(line);
 	ck_assert_str_eq(proto_powername(FW_POWER_ON_PENDING), "on-pending");

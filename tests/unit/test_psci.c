@@ -25,7 +25,7 @@
 struct fake {
 	unsigned int on_calls, off_calls, suspend_calls;
 	unsigned int sys_off_calls, sys_reset_calls, sys_suspend_calls;
-	unsigned int cpu;
+	unsigned int cpu, caller;
 	uint64_t entry, context_id, cookie;
 	bool powerdown, warm;
 	uint32_t type;
@@ -37,67 +37,56 @@ struct fake {
 static struct fake F;
 static struct fw_call C;	/* the last call made by call() */
 
-static int fake_cpu_on(void *o, unsigned int cpu, uint64_t entry,
-		       uint64_t ctx)
+static int fake_cpu_on(void *o, unsigned int caller, unsigned int cpu,
+		       uint64_t entry, uint64_t ctx)
 {
 	struct fake *f = o;
 
 	f->on_calls++;
+	f->caller = caller;
 	f->cpu = cpu;
 	f->entry = entry;
 	f->context_id = ctx;
 	return f->cpu_on_ret;
 }
 
-static void fake_cpu_off(void *o, unsigned int cpu)
+/*
+ * Record the caller's fate as fw_call() returned it, in the same counters
+ * the tests check: what happens to the calling vCPU is a return value.
+ */
+static void record_fate(unsigned int cpu, const struct fw_call *c)
 {
-	struct fake *f = o;
-
-	f->off_calls++;
-	f->cpu = cpu;
-}
-
-static void fake_cpu_suspend(void *o, unsigned int cpu, bool pd,
-			     uint64_t entry, uint64_t ctx)
-{
-	struct fake *f = o;
-
-	f->suspend_calls++;
-	f->cpu = cpu;
-	f->powerdown = pd;
-	f->entry = entry;
-	f->context_id = ctx;
-}
-
-static void fake_system_off(void *o, uint32_t type, uint64_t cookie)
-{
-	struct fake *f = o;
-
-	f->sys_off_calls++;
-	f->type = type;
-	f->cookie = cookie;
-}
-
-static void fake_system_reset(void *o, bool warm, uint32_t type,
-			      uint64_t cookie)
-{
-	struct fake *f = o;
-
-	f->sys_reset_calls++;
-	f->warm = warm;
-	f->type = type;
-	f->cookie = cookie;
-}
-
-static void fake_system_suspend(void *o, unsigned int cpu, uint64_t entry,
-				uint64_t ctx)
-{
-	struct fake *f = o;
-
-	f->sys_suspend_calls++;
-	f->cpu = cpu;
-	f->entry = entry;
-	f->context_id = ctx;
+	switch (c->fate) {
+	case FW_FATE_RETURN:
+	case FW_FATE_ABORT:
+		break;
+	case FW_FATE_OFF:
+		F.off_calls++;
+		F.cpu = cpu;
+		break;
+	case FW_FATE_SUSPEND:
+		if (c->out.system) {
+			F.sys_suspend_calls++;
+		} else {
+			F.suspend_calls++;
+		}
+		F.cpu = cpu;
+		F.powerdown = c->out.powerdown;
+		F.entry = c->out.entry;
+		F.context_id = c->out.context_id;
+		break;
+	case FW_FATE_SYSTEM_OFF:
+		F.sys_off_calls++;
+		F.type = c->out.type;
+		F.cookie = c->out.cookie;
+		break;
+	case FW_FATE_SYSTEM_RESET:
+		F.sys_reset_calls++;
+		F.warm = c->out.warm;
+		F.type = c->out.type;
+		F.cookie = c->out.cookie;
+		break;
+	}
 }
 
 static bool fake_ram_valid(void *o, uint64_t addr)
@@ -122,11 +111,6 @@ static uint64_t fake_now(void *o)
 
 static const struct fw_platform plat = {
 	.cpu_on = fake_cpu_on,
-	.cpu_off = fake_cpu_off,
-	.cpu_suspend = fake_cpu_suspend,
-	.system_off = fake_system_off,
-	.system_reset = fake_system_reset,
-	.system_suspend = fake_system_suspend,
 	.ram_valid = fake_ram_valid,
 	.cpu_allowed = fake_cpu_allowed,
 	.now_ns = fake_now,
@@ -162,7 +146,8 @@ static int64_t call(struct fw *fw, unsigned int cpu, uint32_t id,
 	C.args[0] = a1;
 	C.args[1] = a2;
 	C.args[2] = a3;
-	fw_call(fw, cpu, &C);
+	ck_assert_int_eq(fw_call(fw, cpu, &C), C.fate);
+	record_fate(cpu, &C);
 	return (int64_t)C.ret[0];
 }
 
@@ -207,11 +192,6 @@ START_TEST(test_create_invalid)
 	cfg.suspend_format = FW_SUSPEND_DEFAULT;
 	p.cpu_on = NULL;
 	ck_assert_ptr_null(fw_create(&cfg, &p, NULL));
-	p = plat;
-	p.system_suspend = NULL;
-	cfg.system_suspend = true;
-	ck_assert_ptr_null(fw_create(&cfg, &p, NULL));
-	cfg.system_suspend = false;
 	cfg.ncpus = 2;
 	cfg.mpidr = dup;	/* equal once bit 31 (RES1) is masked */
 	ck_assert_ptr_null(fw_create(&cfg, &plat, NULL));
@@ -452,8 +432,10 @@ static void suspend_formats(bool extended)
 		ck_assert_uint_eq(F.entry, RAM_BASE + 0x40);
 		ck_assert_uint_eq(F.context_id, 0x77);
 		ck_assert_int_eq(fw_resume(fw, 0), 0);
+		/* INVALID_ADDRESS exists from PSCI 1.0; 0.2 has INVALID_PARAMETERS */
 		ck_assert_int_eq(call(fw, 0, id, pd, BAD_ADDR, 0),
-				 FW_PSCI_INVALID_ADDRESS);
+				 extended ? FW_PSCI_INVALID_ADDRESS :
+					    FW_PSCI_INVALID_PARAMETERS);
 		ck_assert_int_eq(fw_state(fw, 0), FW_POWER_ON);
 		for (i = 0; i < 4; i++) {
 			ck_assert_int_eq(call(fw, 0, id, bad[i], RAM_BASE, 0),
@@ -652,12 +634,155 @@ START_TEST(test_not_implemented)
 }
 END_TEST
 
+/* A bad entry point: INVALID_PARAMETERS under PSCI 0.2, INVALID_ADDRESS from 1.0. */
+START_TEST(test_invalid_address_by_version)
+{
+	unsigned int i;
+
+	for (i = 0; i < 4; i++) {
+		struct fw *fw = mkfw(2, versions[i]);
+		int64_t want = versions[i] == FW_PSCI_0_2 ? FW_PSCI_INVALID_PARAMETERS :
+							    FW_PSCI_INVALID_ADDRESS;
+
+		ck_assert_int_eq(call(fw, 0, ID64(FW_PSCI_CPU_ON), fw_mpidr(fw, 1), BAD_ADDR, 0),
+				 want);
+		ck_assert_int_eq(call(fw, 0, ID32(FW_PSCI_CPU_ON), fw_mpidr(fw, 1), BAD_ADDR, 0),
+				 (int32_t)want);
+		uint32_t pd = versions[i] == FW_PSCI_0_2 ? 1u << 16 : 1u << 30;
+
+		ck_assert_int_eq(call(fw, 0, ID64(FW_PSCI_CPU_SUSPEND), pd, BAD_ADDR, 0), want);
+		ck_assert_int_eq(fw_state(fw, 1), FW_POWER_OFF);
+		ck_assert_int_eq(fw_state(fw, 0), FW_POWER_ON);
+		fw_destroy(fw);
+	}
+}
+END_TEST
+
+/* The calling vCPU learns its fate from fw_call()'s return value. */
+START_TEST(test_fates)
+{
+	struct fw *fw = mkfw(4, FW_PSCI_1_3);
+
+	call(fw, 0, ID32(FW_PSCI_VERSION), 0, 0, 0);
+	ck_assert_int_eq(C.fate, FW_FATE_RETURN);
+	ck_assert_uint_eq(C.nret, 1);
+	bring_up(fw, 1);
+	ck_assert_uint_eq(F.caller, 0);
+	ck_assert_int_eq(C.fate, FW_FATE_RETURN);
+	bring_up(fw, 2);
+	/* CPU_ON from vCPU 1: the hook is told who asked (endianness) */
+	ck_assert_int_eq(call(fw, 1, ID64(FW_PSCI_CPU_ON), fw_mpidr(fw, 3), RAM_BASE, 0), 0);
+	ck_assert_uint_eq(F.caller, 1);
+	ck_assert_uint_eq(F.cpu, 3);
+	ck_assert_int_eq(C.fate, FW_FATE_RETURN);
+	call(fw, 1, ID32(FW_PSCI_CPU_OFF), 0, 0, 0);
+	ck_assert_int_eq(C.fate, FW_FATE_OFF);
+	ck_assert_uint_eq(C.nret, 0);
+	/* standby: x0 written, then wait */
+	ck_assert_int_eq(call(fw, 2, ID32(FW_PSCI_CPU_SUSPEND), 0, 0, 0), 0);
+	ck_assert_int_eq(C.fate, FW_FATE_SUSPEND);
+	ck_assert(!C.out.powerdown);
+	ck_assert(!C.out.system);
+	ck_assert_uint_eq(C.nret, 1);
+	ck_assert_int_eq(fw_resume(fw, 2), 0);
+	/* power-down: nothing written, resume point given */
+	call(fw, 2, ID64(FW_PSCI_CPU_SUSPEND), 1u << 30, RAM_BASE + 8, 0x99);
+	ck_assert_int_eq(C.fate, FW_FATE_SUSPEND);
+	ck_assert(C.out.powerdown);
+	ck_assert_uint_eq(C.out.entry, RAM_BASE + 8);
+	ck_assert_uint_eq(C.out.context_id, 0x99);
+	ck_assert_uint_eq(C.nret, 0);
+	/* a refused call returns, whatever function it was */
+	ck_assert_int_eq(call(fw, 0, ID64(FW_PSCI_SYSTEM_SUSPEND), RAM_BASE, 0, 0),
+			 FW_PSCI_DENIED);
+	ck_assert_int_eq(C.fate, FW_FATE_RETURN);
+	ck_assert_uint_eq(C.nret, 1);
+	call(fw, 0, ID64(FW_PSCI_SYSTEM_OFF2), FW_PSCI_OFF_TYPE_HIBERNATE, 0, 0);
+	ck_assert_int_eq(C.fate, FW_FATE_SYSTEM_OFF);
+	ck_assert_uint_eq(C.out.type, FW_PSCI_OFF_TYPE_HIBERNATE);
+	call(fw, 0, ID32(FW_PSCI_SYSTEM_OFF), 0, 0, 0);
+	ck_assert_int_eq(C.fate, FW_FATE_SYSTEM_OFF);
+	ck_assert_uint_eq(C.out.type, 0);
+	call(fw, 0, ID32(FW_PSCI_SYSTEM_RESET), 0, 0, 0);
+	ck_assert_int_eq(C.fate, FW_FATE_SYSTEM_RESET);
+	ck_assert(!C.out.warm);
+	fw_destroy(fw);
+}
+END_TEST
+
+static int fail_args(void *ctx, unsigned int n, uint64_t *args)
+{
+	unsigned int *asked = ctx;
+
+	*asked = n;
+	return -EIO;
+}
+
+static int fill_args(void *ctx, unsigned int n, uint64_t *args)
+{
+	unsigned int *asked = ctx;
+
+	*asked = n;
+	for (unsigned int i = 0; i < n; i++) {
+		args[i] = 0xabcd000000000000ull | i;
+	}
+	return 0;
+}
+
+/* get_args reads exactly the call's argument count, once; a failure aborts. */
+START_TEST(test_get_args)
+{
+	struct fw *fw = mkfw(2, FW_PSCI_1_1);
+	unsigned int asked = 99;
+
+	memset(&C, 0, sizeof(C));
+	C.id = ID64(FW_PSCI_CPU_ON);
+	C.get_args = fill_args;
+	C.ctx = &asked;
+	C.args[5] = 7;	/* stale: cleared */
+	ck_assert_int_eq(fw_call(fw, 0, &C), FW_FATE_RETURN);
+	ck_assert_uint_eq(asked, 3);
+	ck_assert_uint_eq(C.args[5], 0);
+	ck_assert_int_eq((int64_t)C.ret[0], FW_PSCI_INVALID_PARAMETERS); /* no such MPIDR */
+	ck_assert_int_eq(F.on_calls, 0);
+
+	asked = 99;
+	memset(&C, 0, sizeof(C));
+	C.id = ID32(FW_PSCI_VERSION);
+	C.get_args = fill_args;
+	C.ctx = &asked;
+	ck_assert_int_eq(fw_call(fw, 0, &C), FW_FATE_RETURN);
+	ck_assert_uint_eq(asked, 0);
+
+	asked = 99;
+	memset(&C, 0, sizeof(C));
+	C.id = ID32(FW_PSCI_CPU_OFF);
+	C.get_args = fail_args;
+	C.ctx = &asked;
+	ck_assert_int_eq(fw_call(fw, 0, &C), FW_FATE_ABORT);
+	ck_assert_uint_eq(C.nret, 0);
+	ck_assert_int_eq(fw_state(fw, 0), FW_POWER_ON);	/* nothing done */
+
+	/* unknown IDs never read registers */
+	asked = 99;
+	memset(&C, 0, sizeof(C));
+	C.id = 0x82000000u;
+	C.get_args = fail_args;
+	C.ctx = &asked;
+	ck_assert_int_eq(fw_call(fw, 0, &C), FW_FATE_RETURN);
+	ck_assert_uint_eq(asked, 99);
+	ck_assert_int_eq((int64_t)C.ret[0], -1);
+	fw_destroy(fw);
+}
+END_TEST
+
 START_TEST(test_system_off_reset)
 {
 	struct fw *fw = mkfw(2, FW_PSCI_1_1);
 	uint32_t r2 = ID64(FW_PSCI_SYSTEM_RESET2);
 
-	call(fw, 0, ID32(FW_PSCI_SYSTEM_OFF), 5, 5, 5);
+	ck_assert_int_eq(call(fw, 0, ID32(FW_PSCI_SYSTEM_OFF), 5, 5, 5), 0);
+	ck_assert_int_eq(C.fate, FW_FATE_SYSTEM_OFF);
 	ck_assert_uint_eq(C.nret, 0);
 	ck_assert_uint_eq(F.sys_off_calls, 1);
 	ck_assert_uint_eq(F.type, 0);
@@ -674,13 +799,23 @@ START_TEST(test_system_off_reset)
 	ck_assert(F.warm);
 	ck_assert_uint_eq(F.type, 0);
 	ck_assert_uint_eq(F.cookie, 0x1122334455667788ull);
-	call(fw, 0, ID32(FW_PSCI_SYSTEM_RESET2), 0xffffffff80000005ull,
+	ck_assert_int_eq(C.fate, FW_FATE_SYSTEM_RESET);
+	/* SMC32: the cookie is narrowed */
+	call(fw, 0, ID32(FW_PSCI_SYSTEM_RESET2), 0xffffffff00000000ull,
 	     0x1122334455667788ull, 0);
-	ck_assert_uint_eq(C.nret, 0);
-	ck_assert(!F.warm);
-	ck_assert_uint_eq(F.type, 0x80000005u);
 	ck_assert_uint_eq(F.cookie, 0x55667788u);
 	ck_assert_uint_eq(F.sys_reset_calls, 3);
+	/*
+	 * Vendor reset types (bit 31): hotvm implements none, so each is an
+	 * unsupported reset_type: INVALID_PARAMETERS, and the caller returns.
+	 */
+	ck_assert_int_eq(call(fw, 0, ID32(FW_PSCI_SYSTEM_RESET2),
+			      0xffffffff80000005ull, 0x1122334455667788ull, 0),
+			 (int32_t)FW_PSCI_INVALID_PARAMETERS);
+	ck_assert_int_eq(C.fate, FW_FATE_RETURN);
+	ck_assert_uint_eq(C.nret, 1);
+	ck_assert_int_eq(call(fw, 0, r2, 0x80000000u, 0, 0), FW_PSCI_INVALID_PARAMETERS);
+	ck_assert_int_eq(call(fw, 0, r2, 0xffffffffu, 0, 0), FW_PSCI_INVALID_PARAMETERS);
 	ck_assert_int_eq(call(fw, 0, r2, 1, 0, 0), FW_PSCI_INVALID_PARAMETERS);
 	ck_assert_int_eq(call(fw, 0, r2, 0x7fffffff, 0, 0),
 			 FW_PSCI_INVALID_PARAMETERS);
@@ -908,29 +1043,46 @@ START_TEST(test_hotplug)
 }
 END_TEST
 
-static void dummy_handler(void *opaque, unsigned int cpu, struct fw_call *c)
+static void dummy_handler(void *opaque, unsigned int cpu, const void *fn,
+			  struct fw_call *c)
 {
 	struct fw_call *seen = opaque;
 
+	ck_assert_ptr_eq(fn, &dummy_handler);
 	*seen = *c;
 	c->ret[0] = cpu;
 	c->ret[5] = 0x55;
 	c->nret = 99;	/* the core clamps it */
 }
 
-static int dummy_argc(void *opaque, uint32_t id)
+/* nargs = the function number's low byte; the table entry handed back */
+static bool dummy_lookup(void *opaque, uint32_t id, struct fw_fn *out)
 {
 	(void)opaque;
-	return (int)(id & 0xff);
+	out->nargs = id & 0xff;
+	out->handler = dummy_handler;
+	out->fn = &dummy_handler;
+	return true;
+}
+
+/* every argument register (more than exist: the core clamps to 17) */
+static bool all_lookup(void *opaque, uint32_t id, struct fw_fn *out)
+{
+	(void)opaque;
+	(void)id;
+	out->nargs = 99;
+	out->handler = dummy_handler;
+	out->fn = &dummy_handler;
+	return true;
 }
 
 START_TEST(test_register)
 {
 	struct fw_config cfg = { .ncpus = 2, .no_trng = true };
 	struct fw_call seen;
-	struct fw_service svc = { "dummy", dummy_handler, dummy_argc, &seen };
-	struct fw_service noargc = { "noargc", dummy_handler, NULL, &seen };
-	struct fw_service bad = { "bad", NULL, NULL, NULL };
+	struct fw_service svc = { "dummy", dummy_lookup, &seen };
+	struct fw_service noargc = { "noargc", all_lookup, &seen };
+	struct fw_service bad = { "bad", NULL, NULL };
 	struct fw *fw = mkfw_cfg(&cfg);
 	unsigned int i;
 
@@ -1111,7 +1263,7 @@ static void run_race(bool with_disable)
 START_TEST(test_ranges)
 {
 	struct fw_config cfg = { .ncpus = 1 };
-	struct fw_service svc = { "vendor", dummy_handler, dummy_argc, NULL };
+	struct fw_service svc = { "vendor", dummy_lookup, NULL };
 	struct fw *fw = mkfw_cfg(&cfg);
 	uint32_t r[FW_MAX_SERVICES][2];
 	unsigned int n;
@@ -1166,6 +1318,9 @@ static Suite *psci_suite(void)
 	tcase_add_test(tc, test_cpu_on);
 	tcase_add_test(tc, test_affinity_info);
 	tcase_add_test(tc, test_not_implemented);
+	tcase_add_test(tc, test_invalid_address_by_version);
+	tcase_add_test(tc, test_fates);
+	tcase_add_test(tc, test_get_args);
 	tcase_add_test(tc, test_system_off_reset);
 	tcase_add_test(tc, test_system_off2);
 	tcase_add_test(tc, test_system_suspend);

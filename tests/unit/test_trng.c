@@ -6,34 +6,13 @@
 #include "unit.h"
 #include "fw/fw.h"
 
-static int nop_cpu_on(void *o, unsigned int cpu, uint64_t e, uint64_t c)
+static int nop_cpu_on(void *o, unsigned int caller, unsigned int cpu, uint64_t e, uint64_t c)
 {
 	return 0;
 }
 
-static void nop_cpu_off(void *o, unsigned int cpu)
-{
-}
-
-static void nop_cpu_suspend(void *o, unsigned int cpu, bool pd, uint64_t e,
-			    uint64_t c)
-{
-}
-
-static void nop_system_off(void *o, uint32_t type, uint64_t cookie)
-{
-}
-
-static void nop_system_reset(void *o, bool warm, uint32_t t, uint64_t c)
-{
-}
-
 static const struct fw_platform plat = {
 	.cpu_on = nop_cpu_on,
-	.cpu_off = nop_cpu_off,
-	.cpu_suspend = nop_cpu_suspend,
-	.system_off = nop_system_off,
-	.system_reset = nop_system_reset,
 };
 
 static struct fw_call C;
