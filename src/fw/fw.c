@@ -50,7 +50,7 @@ static int fw_configure(struct fw *fw, const struct fw_config *cfg,
 	if (!version_valid(fw->psci_version)) {
 		return -EINVAL;
 	}
-	/* SYSTEM_OFF2 exists only in PSCI 1.3 (DEN 0022F.b section 5.11) */
+	/* SYSTEM_OFF2 exists only in PSCI 1.3 (DEN 0022F.b) */
 	if (cfg->system_off2 != (fw->psci_version == FW_PSCI_1_3)) {
 		return -EINVAL;
 	}

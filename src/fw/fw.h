@@ -84,7 +84,7 @@
 #define FW_PSCI_1_1		0x00010001u
 #define FW_PSCI_1_3		0x00010003u
 
-/* PSCI return codes, ARM DEN 0022 section 5.2.2 */
+/* PSCI return codes (ARM DEN 0022) */
 #define FW_PSCI_SUCCESS			0
 #define FW_PSCI_NOT_SUPPORTED		(-1)
 #define FW_PSCI_INVALID_PARAMETERS	(-2)
@@ -96,7 +96,7 @@
 #define FW_PSCI_DISABLED		(-8)
 #define FW_PSCI_INVALID_ADDRESS		(-9)
 
-/* AFFINITY_INFO results (section 5.7) and NODE_HW_STATE results (5.15) */
+/* AFFINITY_INFO results and NODE_HW_STATE results (DEN 0022) */
 #define FW_PSCI_AFF_ON			0
 #define FW_PSCI_AFF_OFF			1
 #define FW_PSCI_AFF_ON_PENDING		2
@@ -174,8 +174,9 @@ struct fw_call {
 /* Hooks the VMM implements. opaque is the pointer given to fw_create(). */
 struct fw_platform {
 	/*
-	 * Power on @cpu at @entry with x0 = @context_id (PSCI 5.6), asked by
-	 * vCPU @caller (the target takes the caller's endianness, PSCI 6.4).
+	 * Power on @cpu at @entry with x0 = @context_id (DEN 0022 CPU_ON), asked by
+	 * vCPU @caller (the target takes the caller's endianness: DEN 0022's CPU_ON
+	 * entry conditions).
 	 * Called without the core's lock, after the core moved the target to
 	 * ON_PENDING; it becomes ON when the backend calls fw_online(). Must
 	 * not block on the target. Non-zero return: the core rolls the target

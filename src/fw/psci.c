@@ -20,7 +20,7 @@
 /* The result is a count, not a signed return code: never sign-extend it */
 #define PSCI_F_UNSIGNED	0x1u
 
-/* CPU_SUSPEND power_state, section 5.4.2 (original) and 5.4.2.2 (extended) */
+/* CPU_SUSPEND power_state, DEN 0022 CPU_SUSPEND: original and extended StateID formats */
 #define PS_ORIG_TYPE		(1u << 16)
 #define PS_ORIG_LEVEL_SHIFT	24
 #define PS_ORIG_LEVEL_MASK	0x3u
@@ -28,7 +28,7 @@
 #define PS_EXT_TYPE		(1u << 30)
 #define PS_EXT_RESERVED		0xb0000000u	/* bits 31 and 29:28 */
 
-/* PSCI_FEATURES flags for CPU_SUSPEND, section 5.15.2 */
+/* PSCI_FEATURES flags for CPU_SUSPEND (DEN 0022 PSCI_FEATURES) */
 #define PSCI_FEAT_EXT_POWER_STATE	(1u << 1)
 
 #define SMCCC_VERSION_ID	0x80000000u
@@ -90,7 +90,7 @@ static int find_cpu(const struct fw *fw, uint64_t mpidr)
 	return -1;
 }
 
-/* Affinity bits at and above @level (0..3) of an MPIDR, section 5.7 */
+/* Affinity bits at and above @level (0..3) of an MPIDR (DEN 0022 AFFINITY_INFO) */
 static uint64_t level_mask(uint32_t level)
 {
 	static const uint64_t masks[4] = {
@@ -147,7 +147,7 @@ static void suspend_cpu(struct psci_ctx *x, bool powerdown, uint64_t entry,
 }
 
 /*
- * Section 5.4: standby returns SUCCESS once a wake-up event arrives;
+ * DEN 0022 CPU_SUSPEND: standby returns SUCCESS once a wake-up event arrives;
  * power-down does not return but restarts at entry_point with context_id.
  */
 static int64_t psci_cpu_suspend(struct psci_ctx *x)
@@ -172,7 +172,7 @@ static int64_t psci_cpu_suspend(struct psci_ctx *x)
 	return FW_PSCI_SUCCESS;
 }
 
-/* Section 5.5: on success CPU_OFF does not return. */
+/* DEN 0022 CPU_OFF: on success CPU_OFF does not return. */
 static int64_t psci_cpu_off(struct psci_ctx *x)
 {
 	struct fw *fw = x->fw;
@@ -185,7 +185,7 @@ static int64_t psci_cpu_off(struct psci_ctx *x)
 }
 
 /*
- * Section 5.6. The state check, the enabled check and the move to
+ * DEN 0022 CPU_ON. The state check, the enabled check and the move to
  * ON_PENDING happen under one lock hold, which gives concurrent callers on
  * one target exactly one SUCCESS and makes hot-plug disable race cleanly.
  * The platform starts the target after the lock is dropped (ON_PENDING
@@ -239,7 +239,7 @@ static int64_t psci_cpu_on(struct psci_ctx *x)
 }
 
 /*
- * Section 5.7. Above level 0 the node is ON if any core in it is ON,
+ * DEN 0022 AFFINITY_INFO. Above level 0 the node is ON if any core in it is ON,
  * else ON_PENDING if any is, else OFF. A suspended core is ON here: only
  * CPU_OFF makes a core OFF for AFFINITY_INFO.
  */
@@ -278,14 +278,14 @@ static int64_t psci_affinity_info(struct psci_ctx *x)
 	return pending ? FW_PSCI_AFF_ON_PENDING : FW_PSCI_AFF_OFF;
 }
 
-/* Section 5.9: 2 = no Trusted OS that needs migration */
+/* DEN 0022 MIGRATE_INFO_TYPE: 2 = no Trusted OS that needs migration */
 static int64_t psci_migrate_info_type(struct psci_ctx *x)
 {
 	(void)x;
 	return 2;
 }
 
-/* Sections 5.10 and 5.11: neither returns. */
+/* DEN 0022 SYSTEM_OFF, SYSTEM_RESET: neither returns. */
 static int64_t psci_system_off(struct psci_ctx *x)
 {
 	x->c->fate = FW_FATE_SYSTEM_OFF;
@@ -299,7 +299,7 @@ static int64_t psci_system_reset(struct psci_ctx *x)
 }
 
 /*
- * Section 5.15. SMCCC_VERSION is answered by KVM itself (SMCCC 1.1+), and
+ * DEN 0022 PSCI_FEATURES. SMCCC_VERSION is answered by KVM itself (SMCCC 1.1+), and
  * Linux asks PSCI_FEATURES whether it may call it: say SUCCESS, as KVM's
  * own PSCI does. Anything that is not a PSCI function is NOT_SUPPORTED.
  */
@@ -329,7 +329,7 @@ static int64_t cpu_suspend_features(const struct fw *fw)
 }
 
 /*
- * Section 5.16: the platform's default low-power state. Ours is standby,
+ * DEN 0022 CPU_DEFAULT_SUSPEND: the platform's default low-power state. Ours is standby,
  * which returns SUCCESS on wake-up; entry_point is still validated since
  * the caller must be prepared for a power-down resume there.
  */
@@ -360,7 +360,7 @@ static int hw_state(enum fw_power p)
 }
 
 /*
- * Section 5.17: the hardware state of the node at power_level that
+ * DEN 0022 NODE_HW_STATE: the hardware state of the node at power_level that
  * contains target_cpu. A node is ON if any core in it is, else STANDBY if
  * any is, else OFF.
  */
@@ -398,7 +398,7 @@ static int64_t psci_node_hw_state(struct psci_ctx *x)
 	return ret;
 }
 
-/* Section 5.19: only the last running core may suspend the system. */
+/* DEN 0022 SYSTEM_SUSPEND: only the last running core may suspend the system. */
 static int64_t psci_system_suspend(struct psci_ctx *x)
 {
 	struct fw *fw = x->fw;
@@ -471,7 +471,7 @@ static int64_t psci_stat_count(struct psci_ctx *x)
 }
 
 /*
- * Section 5.12 (SYSTEM_RESET2): reset_type bit 31 clear is architectural,
+ * DEN 0022 SYSTEM_RESET2: reset_type bit 31 clear is architectural,
  * and the only architectural type is 0 (SYSTEM_WARM_RESET); bit 31 set is
  * a vendor-specific type. This platform implements no vendor type, so
  * every one is a reset_type it does not support: INVALID_PARAMETERS, and
@@ -493,7 +493,7 @@ static int64_t psci_system_reset2(struct psci_ctx *x)
 }
 
 /*
- * PSCI 1.3 section 5.11: HIBERNATE_OFF is type 0x1, and 0 must be accepted
+ * DEN 0022F.b SYSTEM_OFF2 (PSCI 1.3): HIBERNATE_OFF is type 0x1, and 0 must be accepted
  * as the same (DEN 0022F.b; guests built against the earlier draft pass
  * 0). The cookie is reserved and must be zero.
  */
@@ -528,7 +528,7 @@ static bool system_off2_offered(const struct fw *fw)
 
 /*
  * Functions absent from this table are NOT_SUPPORTED everywhere: MIGRATE
- * and MIGRATE_INFO_UP_CPU (MIGRATE_INFO_TYPE says 2, section 5.8-5.10),
+ * and MIGRATE_INFO_UP_CPU (MIGRATE_INFO_TYPE says 2: DEN 0022 MIGRATE),
  * CPU_FREEZE, PSCI_SET_SUSPEND_MODE (platform-coordinated mode only),
  * MEM_PROTECT and MEM_PROTECT_CHECK_RANGE.
  */
@@ -651,7 +651,7 @@ static void psci_handle(void *opaque, unsigned int cpu, const void *fn,
 
 	/*
 	 * INVALID_ADDRESS (-9) came with PSCI 1.0; PSCI 0.2 reports a bad
-	 * entry point as INVALID_PARAMETERS (DEN 0022C section 5.2.2).
+	 * entry point as INVALID_PARAMETERS (DEN 0022C, return codes).
 	 */
 	if (ret == FW_PSCI_INVALID_ADDRESS && x.fw->psci_version < FW_PSCI_1_0) {
 		ret = FW_PSCI_INVALID_PARAMETERS;

@@ -343,7 +343,11 @@ static char *handle(struct api *api, struct api_client *c, const char *line, siz
 	case PROTO_REBOOT:
 		ret = req.op == PROTO_SHUTDOWN ? api->ops.shutdown(api->ops.opaque)
 					       : api->ops.reboot(api->ops.opaque);
-		if (ret < 0) {
+		if (ret == -ESHUTDOWN) {
+			snprintf(msg, sizeof(msg), "%s refused: the VM is shutting down",
+				 proto_opname(req.op));
+			out = proto_error(&req, PROTO_EBUSY, msg);
+		} else if (ret < 0) {
 			snprintf(msg, sizeof(msg), "%s failed: %s", proto_opname(req.op),
 				 strerror(-ret));
 			out = proto_error(&req, PROTO_EINTERNAL, msg);

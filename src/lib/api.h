@@ -21,7 +21,10 @@ struct api_ops {
 	unsigned int ncpus;   /* possible vCPUs */
 	bool hotplug; /* false with in-kernel PSCI: cpu-add/remove unavailable */
 	void *opaque;
-	/* Ask the VM to power off / reboot; 0 or -errno. Must not block. */
+	/*
+	 * Ask the VM to power off / reboot; 0 or -errno (-ESHUTDOWN: refused,
+	 * the VM is already shutting down). Must not block.
+	 */
 	int (*shutdown)(void *opaque);
 	int (*reboot)(void *opaque);
 	/* "running", "rebooting", "shutting-down", ... */

@@ -39,8 +39,8 @@ static bool stopping(struct vmm *v)
 }
 
 /*
- * Warm-reset the vCPU and point it at @entry with x0 = @x0 (PSCI 5.6), in
- * the data endianness @be (PSCI 6.4: that of the CPU_ON caller, or the
+ * Warm-reset the vCPU and point it at @entry with x0 = @x0 (DEN 0022 CPU_ON), in
+ * the data endianness @be (DEN 0022 entry conditions: the CPU_ON caller's, or the
  * suspended CPU's own); KVM resets SCTLR_EL1 to little-endian.
  */
 static int enter_at(struct cpu *c, uint64_t entry, uint64_t x0, bool be)

@@ -184,6 +184,9 @@ static void print_event(struct json_object *ev)
 	if (cpu >= 0) {
 		printf(" vCPU %lld", (long long)cpu);
 	}
+	if (json_object_object_get_ex(ev, "kind", NULL)) {
+		printf(" (%s)", field_str(ev, "kind"));
+	}
 	printf("\n");
 	fflush(stdout);
 }

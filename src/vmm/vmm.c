@@ -436,7 +436,10 @@ static unsigned int reset_delay_ms(void)
 /* Warm reset: images back in place, firmware state back to boot. */
 static int reset(struct vmm *v)
 {
-	int ret = boot_load(v);
+	int ret;
+
+	vmm_log(LOG_INFO, "guest reset: reloading the images");
+	ret = boot_load(v);
 
 	if (v->reset_delay_ms) {
 		struct timespec ts = { v->reset_delay_ms / 1000,

@@ -292,6 +292,7 @@ struct percpu {
 	volatile uint64_t entries;	/* entries through guest_entry */
 	volatile uint64_t bad_entries;	/* x0 != expect_ctx */
 	volatile uint64_t running;	/* set by the runtime at entry */
+	bool bigendian_calls;		/* make SMCCC calls with SCTLR_EL1.EE set */
 	struct guest_jmpbuf jb;		/* power-down resume point */
 } __attribute__((aligned(64)));
 extern struct percpu percpu[GUEST_MAX_CPUS];

@@ -326,9 +326,12 @@ void tests_resume(unsigned int run, unsigned int failed)
 
 void system_off(void)
 {
-	int64_t r = r32(smccc(boot_conduit, PSCI_SYSTEM_OFF, 0, 0, 0).a0);
+	const char *how = bootarg("hotvm.off");
+	bool hibernate = how && !strncmp(how, "hibernate", 9);
+	int64_t r = r32(smccc(boot_conduit, hibernate ? PSCI_SYSTEM_OFF2 : PSCI_SYSTEM_OFF,
+			      hibernate ? 1 : 0, 0, 0).a0);
 
-	printf("# SYSTEM_OFF returned %ld\n", r);
+	printf("# %s returned %ld\n", hibernate ? "SYSTEM_OFF2(HIBERNATE_OFF)" : "SYSTEM_OFF", r);
 	for (;;)
 		__asm__ volatile("wfe");
 }
@@ -406,7 +409,7 @@ struct smccc_res smccc(enum conduit c, uint32_t fid, uint64_t a1, uint64_t a2,
 	regs[3] = a3;
 	for (i = 4; i < 18; i++)
 		regs[i] = CLOBBER_PATTERN(i);
-	guest_smccc_raw(regs, c == SMC);
+	guest_smccc_raw(regs, (c == SMC) | (percpu[this_cpu()].bigendian_calls ? 2 : 0));
 	atomic_inc(&smccc_calls);
 	for (i = 4; i < 18; i++) {
 		if (regs[i] != CLOBBER_PATTERN(i)) {

@@ -72,6 +72,13 @@ guest_entry:
 	msr	daifset, #0xf
 	mov	x19, x0
 	mrs	x21, sctlr_el1
+	/*
+	 * PSCI may enter big-endian (SCTLR_EL1.EE of the CPU_ON caller, or of
+	 * the suspended CPU): back to little-endian before any data access.
+	 */
+	bic	x0, x21, #(1 << 25)
+	msr	sctlr_el1, x0
+	isb
 	and	x0, x19, #0xffff
 	cmp	x0, #MAX_CPUS
 	b.hs	guest_hang
@@ -194,15 +201,21 @@ guest_longjmp:
 	ret
 
 /*
- * void guest_smccc_raw(uint64_t regs[18], int smc): x0..x17 from regs[],
- * HVC #0 or SMC #0, x0..x17 back into regs[].
+ * void guest_smccc_raw(uint64_t regs[18], int flags): x0..x17 from regs[],
+ * HVC #0 (flags bit 0 clear) or SMC #0 (set), x0..x17 back into regs[].
+ * flags bit 1: make the call big-endian: SCTLR_EL1.EE is set, with
+ * interrupts masked, only around the HVC/SMC itself (no data access
+ * happens while it is set).
  */
 	.global	guest_smccc_raw
 guest_smccc_raw:
-	stp	x29, x30, [sp, #-32]!
+	stp	x29, x30, [sp, #-48]!
 	stp	x19, x20, [sp, #16]
+	stp	x21, x22, [sp, #32]
 	mov	x19, x0
 	mov	w20, w1
+	mrs	x21, sctlr_el1
+	mrs	x22, daif
 	dsb	ish
 	ldp	x0, x1, [x19, #0]
 	ldp	x2, x3, [x19, #16]
@@ -213,11 +226,19 @@ guest_smccc_raw:
 	ldp	x12, x13, [x19, #96]
 	ldp	x14, x15, [x19, #112]
 	ldp	x16, x17, [x19, #128]
-	cbnz	w20, 1f
+	tbz	w20, #1, 3f
+	msr	daifset, #0xf
+	orr	x30, x21, #(1 << 25)
+	msr	sctlr_el1, x30
+	isb
+3:	tbnz	w20, #0, 1f
 	hvc	#0
 	b	2f
 1:	smc	#0
-2:	stp	x0, x1, [x19, #0]
+2:	msr	sctlr_el1, x21
+	isb
+	msr	daif, x22
+	stp	x0, x1, [x19, #0]
 	stp	x2, x3, [x19, #16]
 	stp	x4, x5, [x19, #32]
 	stp	x6, x7, [x19, #48]
@@ -226,6 +247,7 @@ guest_smccc_raw:
 	stp	x12, x13, [x19, #96]
 	stp	x14, x15, [x19, #112]
 	stp	x16, x17, [x19, #128]
+	ldp	x21, x22, [sp, #32]
 	ldp	x19, x20, [sp, #16]
-	ldp	x29, x30, [sp], #32
+	ldp	x29, x30, [sp], #48
 	ret
