@@ -5,8 +5,11 @@
  * from the PSCI/TRNG ranges or raw, arguments raw or steered to valid
  * MPIDRs and RAM addresses) or a backend/control event (enable, disable,
  * resume, online, reset). A shadow model of every vCPU's power state and
- * enabled flag is kept; after every step the core must agree with it and
- * every answer must be a code the spec allows for that function.
+ * enabled flag is kept, with each vCPU's suspend statistics (entries and
+ * residency per state class, on a fake clock); after every step the core
+ * must agree with it, and every answer must be exactly the value the model
+ * predicts from the spec (PSCI_FEATURES, AFFINITY_INFO and NODE_HW_STATE
+ * at every level, PSCI_STAT_COUNT/RESIDENCY, the error codes).
  * Any violation abort()s.
  */
 #include <stdint.h>
@@ -63,6 +66,10 @@ struct model {
 	bool sys_suspend, off2, ext, trng;
 	enum fw_power power[MAXCPU];
 	bool enabled[MAXCPU];
+	/* suspend statistics per class: [0] standby, [1] power-down */
+	uint64_t count[MAXCPU][2];
+	uint64_t residency_ns[MAXCPU][2];
+	uint64_t since_ns[MAXCPU];
 	bool deny[MAXCPU];
 	uint64_t now;
 	/* hook log */
@@ -147,6 +154,8 @@ static const uint32_t versions[] = {
 	FW_PSCI_0_2, FW_PSCI_1_0, FW_PSCI_1_1, FW_PSCI_1_3,
 };
 
+static bool psci_supported(uint32_t fn, bool smc64);
+
 static int model_lookup(struct fw *fw, uint64_t mpidr)
 {
 	unsigned int i;
@@ -164,6 +173,166 @@ static bool is_suspended(enum fw_power p)
 	return p == FW_POWER_STANDBY || p == FW_POWER_SUSPENDED;
 }
 
+/* The model's power transitions, with the statistics they imply. */
+static void model_enter(unsigned int cpu, enum fw_power p)
+{
+	if (is_suspended(p)) {
+		M.count[cpu][p == FW_POWER_SUSPENDED]++;
+		M.since_ns[cpu] = M.now;
+	}
+	M.power[cpu] = p;
+}
+
+static void model_leave(unsigned int cpu)
+{
+	enum fw_power p = M.power[cpu];
+
+	if (is_suspended(p)) {
+		M.residency_ns[cpu][p == FW_POWER_SUSPENDED] += M.now - M.since_ns[cpu];
+	}
+	M.power[cpu] = FW_POWER_ON;
+}
+
+static void model_reset(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < M.ncpus; i++) {
+		M.power[i] = i == 0 ? FW_POWER_ON : FW_POWER_OFF;
+		memset(M.count[i], 0, sizeof(M.count[i]));
+		memset(M.residency_ns[i], 0, sizeof(M.residency_ns[i]));
+	}
+}
+
+static uint64_t aff_mask(uint32_t level)
+{
+	static const uint64_t m[4] = { 0xff00ffffffull, 0xff00ffff00ull,
+				       0xff00ff0000ull, 0xff00000000ull };
+
+	return m[level];
+}
+
+/* AFFINITY_INFO as DEN 0022 defines it, from the model */
+static int64_t expect_affinity(struct fw *fw, uint64_t target, uint32_t level)
+{
+	bool found = false, on = false, pending = false;
+	unsigned int i;
+
+	if (level > 3 || (target & ~FW_MPIDR_AFF_MASK)) {
+		return FW_PSCI_INVALID_PARAMETERS;
+	}
+	for (i = 0; i < M.ncpus; i++) {
+		if ((fw_mpidr(fw, i) & aff_mask(level)) != (target & aff_mask(level))) {
+			continue;
+		}
+		found = true;
+		pending |= M.power[i] == FW_POWER_ON_PENDING;
+		on |= M.power[i] != FW_POWER_OFF && M.power[i] != FW_POWER_ON_PENDING;
+	}
+	if (!found) {
+		return FW_PSCI_INVALID_PARAMETERS;
+	}
+	return on ? FW_PSCI_AFF_ON : pending ? FW_PSCI_AFF_ON_PENDING : FW_PSCI_AFF_OFF;
+}
+
+/* NODE_HW_STATE: ON if a core of the node runs, else STANDBY if one is in standby */
+static int64_t expect_hw_state(struct fw *fw, uint64_t target, uint32_t level)
+{
+	int64_t r = FW_PSCI_HW_OFF;
+	unsigned int i;
+
+	if (level > 3 || (target & ~FW_MPIDR_AFF_MASK) || model_lookup(fw, target) < 0) {
+		return FW_PSCI_INVALID_PARAMETERS;
+	}
+	for (i = 0; i < M.ncpus; i++) {
+		if ((fw_mpidr(fw, i) & aff_mask(level)) != (target & aff_mask(level))) {
+			continue;
+		}
+		if (M.power[i] == FW_POWER_ON) {
+			r = FW_PSCI_HW_ON;
+		} else if (M.power[i] == FW_POWER_STANDBY && r != FW_PSCI_HW_ON) {
+			r = FW_PSCI_HW_STANDBY;
+		}
+	}
+	return r;
+}
+
+/*
+ * CPU_SUSPEND's power_state in the configured format: the state class
+ * (0 standby, 1 power-down), or -1 if invalid (reserved bits, or a power
+ * level above the core's in the original format).
+ */
+static int ps_class(uint32_t ps)
+{
+	if (M.ext) {
+		return (ps & 0xb0000000u) ? -1 : (int)((ps >> 30) & 1);
+	}
+	if ((ps & 0xfcfe0000u) || ((ps >> 24) & 3)) {
+		return -1;
+	}
+	return (int)((ps >> 16) & 1);
+}
+
+/* PSCI_STAT_COUNT / PSCI_STAT_RESIDENCY (microseconds, current stay included) */
+static uint64_t expect_stat(struct fw *fw, uint64_t target, uint32_t ps, bool residency)
+{
+	int t = (target & ~FW_MPIDR_AFF_MASK) ? -1 : model_lookup(fw, target);
+	int k = ps_class(ps);
+	uint64_t v;
+
+	if (t < 0 || k < 0) {
+		return 0;
+	}
+	if (!residency) {
+		return M.count[t][k];
+	}
+	v = M.residency_ns[t][k];
+	if (M.power[t] == (k ? FW_POWER_SUSPENDED : FW_POWER_STANDBY)) {
+		v += M.now - M.since_ns[t];
+	}
+	return v / 1000;
+}
+
+/* PSCI_FEATURES(fid) from the expected function table */
+static int64_t expect_features(uint32_t fid)
+{
+	uint32_t fn = fid & 0x1f;
+	bool smc64 = fid & FW_SMCCC_SMC64;
+
+	if (fid == 0x80000000u) {
+		return 0;	/* SMCCC_VERSION (answered by KVM) */
+	}
+	if ((fid & ~(FW_SMCCC_SMC64 | 0x1fu)) != FW_PSCI_BASE32) {
+		return FW_PSCI_NOT_SUPPORTED;
+	}
+	if (!psci_supported(fn, smc64)) {
+		return FW_PSCI_NOT_SUPPORTED;
+	}
+	if (fn == FW_PSCI_CPU_SUSPEND) {
+		return M.ext ? 2 : 0;
+	}
+	return fn == FW_PSCI_SYSTEM_OFF2 ? 1 : 0;
+}
+
+/*
+ * A vCPU picked by @k: mostly one that is not OFF (the interesting states:
+ * callers that run, targets in standby or ON_PENDING), else any.
+ */
+static unsigned int pick_cpu(uint8_t k)
+{
+	unsigned int i, n = 0, live[MAXCPU];
+
+	for (i = 0; i < M.ncpus; i++) {
+		if (M.power[i] != FW_POWER_OFF) {
+			live[n++] = i;
+		}
+	}
+	if (k < 160 && n) {
+		return live[k % n];
+	}
+	return k % M.ncpus;
+}
+
 /* Steer an argument: raw, an MPIDR, or an address in or out of RAM. */
 static uint64_t arg(struct input *in, struct fw *fw)
 {
@@ -171,12 +340,13 @@ static uint64_t arg(struct input *in, struct fw *fw)
 
 	switch (k & 7) {
 	case 0:
+		return fw_mpidr(fw, pick_cpu(u8(in)));
 	case 1:
 		return fw_mpidr(fw, u8(in) % M.ncpus);
 	case 2:
 		return RAM_BASE + (u8(in) & 0xf);
 	case 3:
-		return (uint64_t)u8(in);
+		return (uint64_t)(u8(in) & 7);	/* power levels, types, small IDs */
 	case 4:
 		return (uint64_t)u8(in) << 24 | (uint64_t)u8(in) << 16;
 	default:
@@ -228,9 +398,9 @@ static void check_psci(struct fw *fw, unsigned int cpu, uint32_t fn,
 {
 	int64_t r = (int64_t)c->ret[0];
 	uint64_t mpidr = smc64 ? a[0] : (uint32_t)a[0];
-	uint64_t entry;
+	uint64_t entry, v;
 	unsigned int i;
-	int t;
+	int t, k;
 	bool others_off;
 
 	if (!psci_supported(fn, smc64)) {
@@ -247,14 +417,25 @@ static void check_psci(struct fw *fw, unsigned int cpu, uint32_t fn,
 		CHECK(c->nret == 1 && (uint64_t)r == M.version);
 		break;
 	case FW_PSCI_CPU_SUSPEND:
+		k = ps_class((uint32_t)a[0]);
+		entry = smc64 ? a[1] : (uint32_t)a[1];
+		if (k < 0) {
+			CHECK(c->nret == 1 && r == FW_PSCI_INVALID_PARAMETERS);
+		} else if (k == 1 && (entry < RAM_BASE || entry >= RAM_END)) {
+			CHECK(c->nret == 1 &&
+			      r == (M.version >= FW_PSCI_1_0 ? FW_PSCI_INVALID_ADDRESS :
+							      FW_PSCI_INVALID_PARAMETERS));
+		} else {
+			CHECK(r == 0 && c->nret == (k ? 0u : 1u));
+		}
 		if (c->nret == 0) {
-			M.power[cpu] = FW_POWER_SUSPENDED;
+			model_enter(cpu, FW_POWER_SUSPENDED);
 			CHECK(M.last_pd && M.last_cpu == cpu);
 		} else {
 			CHECK(c->nret == 1);
 			CHECK(r == 0 || r == -2 || r == -9);
 			if (r == 0) {
-				M.power[cpu] = FW_POWER_STANDBY;
+				model_enter(cpu, FW_POWER_STANDBY);
 				CHECK(!M.last_pd && M.last_cpu == cpu);
 			}
 			if (r == -9) {
@@ -265,7 +446,7 @@ static void check_psci(struct fw *fw, unsigned int cpu, uint32_t fn,
 		break;
 	case FW_PSCI_CPU_OFF:
 		CHECK(c->nret == 0);
-		M.power[cpu] = FW_POWER_OFF;
+		model_enter(cpu, FW_POWER_OFF);
 		break;
 	case FW_PSCI_CPU_ON:
 		CHECK(c->nret == 1);
@@ -290,19 +471,7 @@ static void check_psci(struct fw *fw, unsigned int cpu, uint32_t fn,
 		break;
 	case FW_PSCI_AFFINITY_INFO:
 		CHECK(c->nret == 1);
-		CHECK(r >= -2 && r <= 2 && r != -1);
-		if ((uint32_t)a[1] == 0 && !(mpidr & ~FW_MPIDR_AFF_MASK)) {
-			t = model_lookup(fw, mpidr);
-			if (t < 0) {
-				CHECK(r == -2);
-			} else if (M.power[t] == FW_POWER_OFF) {
-				CHECK(r == FW_PSCI_AFF_OFF);
-			} else if (M.power[t] == FW_POWER_ON_PENDING) {
-				CHECK(r == FW_PSCI_AFF_ON_PENDING);
-			} else {
-				CHECK(r == FW_PSCI_AFF_ON);
-			}
-		}
+		CHECK(r == expect_affinity(fw, mpidr, (uint32_t)a[1]));
 		break;
 	case FW_PSCI_MIGRATE_INFO_TYPE:
 		CHECK(c->nret == 1 && r == 2);
@@ -313,16 +482,19 @@ static void check_psci(struct fw *fw, unsigned int cpu, uint32_t fn,
 		break;
 	case FW_PSCI_FEATURES:
 		CHECK(c->nret == 1);
-		CHECK(r == -1 || (r >= 0 && r <= 2));
+		CHECK(r == expect_features((uint32_t)a[0]));
 		break;
 	case FW_PSCI_CPU_DEFAULT_SUSPEND:
-		CHECK(c->nret == 1 && (r == 0 || r == -9));
+		entry = smc64 ? a[0] : (uint32_t)a[0];
+		CHECK(c->nret == 1);
+		CHECK(r == (entry >= RAM_BASE && entry < RAM_END ? 0 : FW_PSCI_INVALID_ADDRESS));
 		if (r == 0) {
-			M.power[cpu] = FW_POWER_STANDBY;
+			model_enter(cpu, FW_POWER_STANDBY);
 		}
 		break;
 	case FW_PSCI_NODE_HW_STATE:
-		CHECK(c->nret == 1 && r >= -2 && r <= 2 && r != -1);
+		CHECK(c->nret == 1);
+		CHECK(r == expect_hw_state(fw, mpidr, (uint32_t)a[1]));
 		break;
 	case FW_PSCI_SYSTEM_SUSPEND:
 		others_off = true;
@@ -333,7 +505,7 @@ static void check_psci(struct fw *fw, unsigned int cpu, uint32_t fn,
 		}
 		if (c->nret == 0) {
 			CHECK(others_off);
-			M.power[cpu] = FW_POWER_SUSPENDED;
+			model_enter(cpu, FW_POWER_SUSPENDED);
 		} else {
 			CHECK(c->nret == 1 && (r == -3 || r == -9));
 			CHECK(r != -3 || !others_off);
@@ -341,8 +513,11 @@ static void check_psci(struct fw *fw, unsigned int cpu, uint32_t fn,
 		break;
 	case FW_PSCI_STAT_RESIDENCY:
 	case FW_PSCI_STAT_COUNT:
-		CHECK(c->nret == 1 && r >= 0);
-		CHECK(smc64 || (uint64_t)r <= UINT32_MAX);
+		v = expect_stat(fw, mpidr, (uint32_t)a[1], fn == FW_PSCI_STAT_RESIDENCY);
+		if (!smc64 && v > UINT32_MAX) {
+			v = UINT32_MAX;
+		}
+		CHECK(c->nret == 1 && (uint64_t)r == v);
 		break;
 	case FW_PSCI_SYSTEM_RESET2:
 	case FW_PSCI_SYSTEM_OFF2:
@@ -398,7 +573,7 @@ static void do_call(struct input *in, struct fw *fw)
 	int i, argc;
 	bool running;
 
-	cpu = cpu < 250 ? cpu % M.ncpus : cpu;	/* sometimes out of range */
+	cpu = cpu < 250 ? pick_cpu((uint8_t)cpu) : cpu;	/* sometimes out of range */
 	memset(&c, 0, sizeof(c));
 	c.id = id = pick_id(in);
 	for (i = 0; i < 3; i++) {
@@ -418,7 +593,7 @@ static void do_call(struct input *in, struct fw *fw)
 	running = cpu < M.ncpus && M.power[cpu] != FW_POWER_OFF;
 	nid = id & ~FW_SMCCC_SVE_HINT;
 	if (running) {
-		M.power[cpu] = FW_POWER_ON;	/* a caller is running */
+		model_leave(cpu);	/* a caller is running */
 	}
 	if (!running || (nid & FW_SMCCC_RESERVED)) {
 		CHECK(c.nret == 1 && (int64_t)c.ret[0] == -1);
@@ -448,6 +623,10 @@ static void check_state(struct fw *fw)
 		CHECK(fw_state(fw, i) == M.power[i]);
 		CHECK(st.cpu[i].enabled == M.enabled[i]);
 		CHECK(st.cpu[i].enabled || st.cpu[i].power == FW_POWER_OFF);
+		for (int k = 0; k < 2; k++) {
+			CHECK(st.cpu[i].suspend_count[k] == M.count[i][k]);
+			CHECK(st.cpu[i].residency_us[k] == M.residency_ns[i][k] / 1000);
+		}
 	}
 	CHECK(M.enabled[0]);
 }
@@ -516,7 +695,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ret = fw_resume(fw, cpu);
 			if (cpu < M.ncpus && is_suspended(M.power[cpu])) {
 				CHECK(ret == 0);
-				M.power[cpu] = FW_POWER_ON;
+				model_leave(cpu);
 			} else {
 				CHECK(ret < 0);
 			}
@@ -538,10 +717,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 			}
 			fw_reset(fw);
-			for (i = 0; i < M.ncpus; i++) {
-				M.power[i] = i == 0 ? FW_POWER_ON :
-						      FW_POWER_OFF;
-			}
+			model_reset();
 			break;
 		default:
 			in.p--, in.n++;

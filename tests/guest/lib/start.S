@@ -205,7 +205,9 @@ guest_longjmp:
  * HVC #0 (flags bit 0 clear) or SMC #0 (set), x0..x17 back into regs[].
  * flags bit 1: make the call big-endian: SCTLR_EL1.EE is set, with
  * interrupts masked, only around the HVC/SMC itself (no data access
- * happens while it is set).
+ * happens while it is set). The MMU is off meanwhile (the map is an
+ * identity map), because EE also selects the endianness of translation
+ * table walks: a walk with EE set would read the tables byte-swapped.
  */
 	.global	guest_smccc_raw
 guest_smccc_raw:
@@ -229,6 +231,7 @@ guest_smccc_raw:
 	tbz	w20, #1, 3f
 	msr	daifset, #0xf
 	orr	x30, x21, #(1 << 25)
+	bic	x30, x30, #1
 	msr	sctlr_el1, x30
 	isb
 3:	tbnz	w20, #0, 1f
