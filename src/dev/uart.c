@@ -168,10 +168,11 @@ static void transmit(struct uart *u, uint8_t c)
 			pthread_cond_signal(&u->tx_ready);
 		}
 	}
-	/* THR is empty again at once unless the buffer is (nearly) full. */
-	if (thre(u)) {
-		u->thr_pending = true;
-	}
+	/*
+	 * THR is empty again at once unless the buffer is (nearly) full; then
+	 * the interrupt waits for the output thread to make room.
+	 */
+	u->thr_pending = thre(u);
 }
 
 static uint8_t reg_read(struct uart *u, unsigned int off)
