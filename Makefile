@@ -64,11 +64,13 @@ $(T_OBJ_DIR)/%.o: %.c | $(SYSROOT)/.complete
 $(B)/hotvm: $(T_VMM_OBJ) $(T_KVM_OBJ) $(T_HOST_OBJ)
 	$(CC) $(TLDFLAGS) -o $@ $^ $(TLIBS)
 
-# Native, sanitized build of the host-independent code, for unit tests.
+# Native, sanitized build of the host-independent code and the devices
+# (src/dev: no KVM, the vCPU is an opaque pointer), for unit tests.
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 HCFLAGS  := $(WARN) -O1 -g $(SAN) -D_GNU_SOURCE -Isrc -MMD -MP
 H_OBJ_DIR := $(B)/host
-H_OBJ    := $(HOST_SRC:%.c=$(H_OBJ_DIR)/%.o)
+DEV_SRC  := $(wildcard src/dev/*.c)
+H_OBJ    := $(HOST_SRC:%.c=$(H_OBJ_DIR)/%.o) $(DEV_SRC:%.c=$(H_OBJ_DIR)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 HLIBS    := -lcheck -lsubunit -lfdt -ljson-c -lm -lrt -lpthread

@@ -30,6 +30,10 @@ static const char *const psci_version_choices[] = { "0.2", "1.0", "1.1", "1.3", 
 #define STR(n, s, f, a, h) \
 	{ .name = n, .shrt = s, .kind = OPT_STR, .offset = O(f), .set_offset = OPT_NOSET, \
 	  .arg = a, .help = h }
+/* A string option that may be empty (kvmtool takes --params ""). */
+#define STR_EMPTY(n, s, f, a, h) \
+	{ .name = n, .shrt = s, .kind = OPT_STR, .offset = O(f), .set_offset = OPT_NOSET, \
+	  .arg = a, .help = h, .empty_ok = true }
 #define UINT(n, s, f, a, h, lo, hi) \
 	{ .name = n, .shrt = s, .kind = OPT_UINT, .offset = O(f), .set_offset = O(f##_set), \
 	  .arg = a, .help = h, .min = lo, .max = hi }
@@ -43,7 +47,7 @@ static const struct opt run_opts[] = {
 	STR("kernel", 'k', kernel, "FILE",
 	    "Linux arm64 Image, or a raw binary entered at 0x80000000 (x0 = DTB)"),
 	STR("initrd", 'i', initrd, "FILE", "initial ramdisk"),
-	STR("params", 'p', params, "STRING", "kernel command line"),
+	STR_EMPTY("params", 'p', params, "STRING", "kernel command line"),
 	UINT("cpus", 'c', cpus, "N", "vCPUs enabled at boot (default 1)", 1, CONFIG_MAX_CPUS),
 	UINT("max-cpus", 0, max_cpus, "M",
 	     "possible vCPUs, M >= N (default N); N..M-1 start disabled (CPU_ON: DENIED)", 1,

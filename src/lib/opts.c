@@ -77,7 +77,7 @@ static int apply(const struct opt *o, void *out, const char *val, char *err, siz
 		*(bool *)(base + o->offset) = true;
 		break;
 	case OPT_STR:
-		if (!*val) {
+		if (!*val && !o->empty_ok) {
 			snprintf(err, errlen, "--%s needs a non-empty %s", o->name, o->arg);
 			return -1;
 		}

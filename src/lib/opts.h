@@ -32,6 +32,7 @@ struct opt {
 	const char *const *choices;	/* OPT_CHOICE, NULL terminated */
 	unsigned long min, max;		/* OPT_UINT */
 	bool refuse_arg;		/* OPT_REFUSE: kvmtool's takes a value */
+	bool empty_ok;			/* OPT_STR: "" is a value (else refused) */
 };
 
 #define OPT_NOSET ((size_t)-1)

@@ -137,6 +137,21 @@ START_TEST(test_cmdline)
 	ck_assert_int_eq(config_cmdline(&cfg, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "quiet");
 	ck_assert_int_eq(config_cmdline(&cfg, buf, 3), -1);
+
+	/* kvmtool takes an empty --params (scripts pass "$PARAMS"): no extra space */
+	ck_assert_int_eq(PARSE("-k", "x", "--params", ""), 0);
+	ck_assert_str_eq(err, "");
+	ck_assert_str_eq(cfg.params, "");
+	ck_assert_int_eq(config_cmdline(&cfg, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "console=ttyS0");
+	ck_assert_int_eq(PARSE("-k", "x", "-p", "", "--nodefaults"), 0);
+	ck_assert_int_eq(config_cmdline(&cfg, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "");
+	ck_assert_int_eq(PARSE("-k", "x", "--params="), 0);
+	ck_assert_str_eq(cfg.params, "");
+	/* other strings still need a value */
+	ck_assert_int_eq(PARSE("-k", "x", "--initrd", ""), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--initrd needs a non-empty FILE"));
 }
 END_TEST
 
