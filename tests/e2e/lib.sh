@@ -20,8 +20,7 @@ run_guest() {
 	shift 3
 	[ "$_psci" = kernel ] && _args="hotvm.psci=kernel${_args:+ $_args}"
 	GUEST_OUT=$(mktemp)
-	# hotvm refuses an empty --params
-	[ -n "$_args" ] && set -- -p "$_args" "$@"
+	set -- -p "$_args" "$@"	# an empty --params is accepted, as kvmtool does
 	_t0=$(now_ms)
 	$HOTVM run -k "$T/guest/$_name.bin" -m 64 --psci="$_psci" "$@" \
 		>"$GUEST_OUT" 2>&1

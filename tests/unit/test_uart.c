@@ -202,6 +202,8 @@ START_TEST(test_rx_no_read_ahead)
 	ck_assert_uint_eq(rd(u, RBR), 0);
 	ck_assert(lsr_wait(u, 0x01, 0x01));
 	ck_assert_uint_eq(rd(u, RBR), 1);
+	/* byte 2 is in RBR before the switch (else this would race the input thread) */
+	ck_assert(lsr_wait(u, 0x01, 0x01));
 	/* FIFOs on: up to 16 taken */
 	wr(u, FCR, 0x01);
 	ck_assert(lsr_wait(u, 0x01, 0x01));
