@@ -38,12 +38,23 @@ run_guest() {
 	return 1
 }
 
-# need_file FILE: exit 0 with a SKIP line if FILE is missing
+# need_file FILE: fail the case (exit 1) if FILE is missing. A file the
+#   test set-up provides (tools/setup, tools/mktestroot) is never a reason
+#   to pass or to skip.
 need_file() {
 	if [ ! -e "$1" ]; then
-		echo "SKIP: $1 missing"
-		exit 0
+		echo "FAIL: $1 missing (tools/setup downloads the guest kernel and" \
+			"busybox into \$HOTVM_CACHE, tools/mktestroot links them into \$T)"
+		exit 1
 	fi
+}
+
+# skip REASON: end the case as skipped: print "SKIP: REASON", exit 77.
+#   tools/testhost counts it as a failure unless the case's header declares
+#   why it may skip ("# may-skip: WHY"); a skip never counts as a pass.
+skip() {
+	echo "SKIP: $*"
+	exit 77
 }
 
 # run_linux SCENARIO PSCI [HOTVM-RUN-ARGS...]
