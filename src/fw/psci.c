@@ -5,7 +5,8 @@
  * One const table, indexed by function number, says for each function
  * which widths it accepts, from which PSCI version it exists, how many
  * argument registers it reads and which small static function answers it.
- * Dispatch, PSCI_FEATURES and fw_argc() all go through psci_lookup(), so
+ * Dispatch (psci_lookup_fn(): argument count and handler from the same
+ * entry), PSCI_FEATURES and fw_argc() all go through psci_lookup(), so
  * what is advertised and what is handled cannot drift apart.
  */
 #include <errno.h>
