@@ -231,7 +231,7 @@ static int create_cpus(struct vmm *v)
 			return ret;
 		}
 	}
-	ret = gic_init(&v->gic);
+	ret = gic_init(&v->gic, v->mpidr, v->ncpus);
 	if (ret) {
 		fprintf(stderr, "hotvm: cannot initialise the vGIC: %s\n", strerror(-ret));
 		return ret;
@@ -414,7 +414,15 @@ static void power_on(struct vmm *v)
 static int reset(struct vmm *v)
 {
 	int ret = boot_load(v);
+	char what[128];
 
+	if (!ret) {
+		ret = gic_reset(&v->gic, what, sizeof(what));
+		if (ret) {
+			fprintf(stderr, "hotvm: guest reset: cannot reset the vGIC, %s: %s\n",
+				what, strerror(-ret));
+		}
+	}
 	if (v->fw) {
 		fw_reset(v->fw);
 	}
