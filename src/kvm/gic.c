@@ -118,13 +118,6 @@ static int get_attr(int fd, uint32_t group, uint64_t attr, void *addr)
 	return kvm_ioctl(fd, KVM_GET_DEVICE_ATTR, &a) < 0 ? -errno : 0;
 }
 
-static bool has_attr(int fd, uint32_t group, uint64_t attr)
-{
-	struct kvm_device_attr a = { .group = group, .attr = attr };
-
-	return kvm_ioctl(fd, KVM_HAS_DEVICE_ATTR, &a) == 0;
-}
-
 /* KVM's MPIDR field: Aff3 in bits 31:24, Aff2..Aff0 below (VGIC_TO_MPIDR). */
 static uint64_t mpidr_attr(uint64_t mpidr)
 {
@@ -241,21 +234,17 @@ static int gic_snapshot(struct kvm_gic *gic, const uint64_t *mpidr, unsigned int
 		const char *name;
 	} icc[] = {
 		{ ICC(12, 12, 5), "ICC_SRE_EL1" },
-		{ ICC(12, 12, 4), "ICC_CTLR_EL1" },
+		{ ICC(12, 12, 4), "ICC_CTLR_EL1" },	/* icc[1]: PRIbits */
 		{ ICC(4, 6, 0), "ICC_PMR_EL1" },
 		{ ICC(12, 8, 3), "ICC_BPR0_EL1" },
 		{ ICC(12, 12, 3), "ICC_BPR1_EL1" },
-		{ ICC(12, 8, 4), "ICC_AP0R0_EL1" },
-		{ ICC(12, 8, 5), "ICC_AP0R1_EL1" },
-		{ ICC(12, 8, 6), "ICC_AP0R2_EL1" },
-		{ ICC(12, 8, 7), "ICC_AP0R3_EL1" },
-		{ ICC(12, 9, 0), "ICC_AP1R0_EL1" },
-		{ ICC(12, 9, 1), "ICC_AP1R1_EL1" },
-		{ ICC(12, 9, 2), "ICC_AP1R2_EL1" },
-		{ ICC(12, 9, 3), "ICC_AP1R3_EL1" },
 		{ ICC(12, 12, 6), "ICC_IGRPEN0_EL1" },
 		{ ICC(12, 12, 7), "ICC_IGRPEN1_EL1" },
 	};
+	static const char *const ap0r[] = { "ICC_AP0R0_EL1", "ICC_AP0R1_EL1", "ICC_AP0R2_EL1",
+					    "ICC_AP0R3_EL1" };
+	static const char *const ap1r[] = { "ICC_AP1R0_EL1", "ICC_AP1R1_EL1", "ICC_AP1R2_EL1",
+					    "ICC_AP1R3_EL1" };
 	const uint32_t dist = KVM_DEV_ARM_VGIC_GRP_DIST_REGS;
 	const uint32_t rdist = KVM_DEV_ARM_VGIC_GRP_REDIST_REGS;
 	const uint32_t sys = KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS;
@@ -293,14 +282,23 @@ static int gic_snapshot(struct kvm_gic *gic, const uint64_t *mpidr, unsigned int
 	for (i = 0; i < ncpus; i++) {
 		snap_irqs(&s, rdist, mpidr_attr(mpidr[i]) | GICR_SGI, 0, 32, (int)i);
 	}
-	for (i = 0; i < ncpus; i++) {
-		for (size_t k = 0; k < sizeof(icc) / sizeof(icc[0]); k++) {
-			uint64_t a = mpidr_attr(mpidr[i]) | icc[k].enc;
+	for (i = 0; i < ncpus && !s.err; i++) {
+		uint64_t a = mpidr_attr(mpidr[i]);
+		size_t first = gic->nregs;
+		unsigned int pribits, napr;
 
-			/* AP0R1..3/AP1R1..3 exist only with enough priority bits */
-			if (has_attr(gic->fd, sys, a)) {
-				snap_add(&s, sys, a, 0, (int)i, icc[k].name);
-			}
+		for (size_t k = 0; k < sizeof(icc) / sizeof(icc[0]); k++) {
+			snap_add(&s, sys, a | icc[k].enc, 0, (int)i, icc[k].name);
+		}
+		if (s.err) {
+			break;
+		}
+		/* ICC_CTLR_EL1.PRIbits: 5 bits -> AP{0,1}R0, 6 -> ..R1, 7 -> ..R3 */
+		pribits = ((gic->regs[first + 1].val >> 8) & 7) + 1;	/* icc[1] */
+		napr = pribits <= 5 ? 1 : 1u << (pribits - 5);
+		for (unsigned int k = 0; k < napr && k < 4; k++) {
+			snap_add(&s, sys, a | ICC(12, 8, 4 + k), 0, (int)i, ap0r[k]);
+			snap_add(&s, sys, a | ICC(12, 9, k), 0, (int)i, ap1r[k]);
 		}
 	}
 	return s.err;

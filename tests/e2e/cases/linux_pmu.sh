@@ -1,7 +1,7 @@
 # Linux guest with --pmu: the guest's perf driver finds a PMUv3 ("hw
 # perfevents: enabled with armv8_pmuv3") and perf_event_open's CPU_CYCLES
-# and INSTRUCTIONS counters count a busy loop (tests/linux/perf_cycles.c,
-# hotvm.test=pmu in tools/mkguestinitrd). Skipped (exit 77), never passed,
+# counter counts a busy loop (tests/linux/perf_cycles.c, hotvm.test=pmu in
+# tools/mkguestinitrd). Skipped (exit 77), never passed,
 # when the host's KVM offers guests no PMU.
 # may-skip: the emulated host's KVM may offer no PMUv3 to its guests
 # timeout: 120
