@@ -147,11 +147,21 @@ $(B)/e2e/%: tests/e2e/%.c $(T_KVM_OBJ) $(T_HOST_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(TCFLAGS) -Itests/e2e $(TLDFLAGS) -o $@ $< $(T_KVM_OBJ) $(T_HOST_OBJ) $(TLIBS)
 
+# Programs for the Linux guest (static arm64): tools/mkguestinitrd puts
+# build/linux/NAME in the guest initramfs's /bin.
+LGUEST_SRC := $(wildcard tests/linux/*.c)
+LGUEST_BIN := $(LGUEST_SRC:tests/linux/%.c=$(B)/linux/%)
+
+$(B)/linux/%: tests/linux/%.c | $(SYSROOT)/.complete
+	@mkdir -p $(dir $@)
+	$(CC) $(TCFLAGS) -static -o $@ $<
+
 # Everything the end-to-end cases need, laid out as they see it (tests/e2e/README).
 TESTROOT := $(B)/testroot
 .PHONY: testroot
-testroot: $(B)/hotvm $(E2E_BIN) $(GUEST_BIN) $(BENCH_BIN) | setup-full
-	tools/mktestroot $(TESTROOT) $(B)/hotvm $(E2E_BIN) $(GUEST_BIN) $(BENCH_BIN)
+testroot: $(B)/hotvm $(E2E_BIN) $(GUEST_BIN) $(BENCH_BIN) $(LGUEST_BIN) | setup-full
+	tools/mktestroot $(TESTROOT) $(B)/hotvm $(E2E_BIN) $(GUEST_BIN) $(BENCH_BIN) \
+		$(LGUEST_BIN)
 
 # The same layout with the benchmark cases (bench/cases/*.sh, bench/*.sh).
 BENCHROOT := $(B)/benchroot

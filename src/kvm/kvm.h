@@ -35,10 +35,15 @@ struct kvm_vcpu {
 	struct kvm_run *run;
 };
 
-/* The in-kernel GICv3 (and ITS) device fds. */
+struct gic_reg;
+
+/* The in-kernel GICv3 (and ITS) device fds, and its state at creation. */
 struct kvm_gic {
 	int fd;
-	int its_fd;	/* -1 without ITS */
+	int its_fd;		/* -1 without ITS */
+	struct gic_reg *regs;	/* saved by gic_init, written back by gic_reset */
+	size_t nregs;
+	size_t nctlr;		/* regs[0..nctlr): each vCPU's GICR_CTLR */
 };
 
 /* SMCCC filter actions (KVM_SMCCC_FILTER_*). */
@@ -63,7 +68,13 @@ int vm_enable(struct kvm_vm *vm, uint32_t cap);
 /* gic.c */
 int gic_create(struct kvm_vm *vm, struct kvm_gic *gic, uint64_t dist, uint64_t redist,
 	       uint64_t its);
-int gic_init(struct kvm_gic *gic);	/* after every vCPU exists */
+/* After every vCPU exists; keeps the reset state (@mpidr: each vCPU's). */
+int gic_init(struct kvm_gic *gic, const uint64_t *mpidr, unsigned int ncpus);
+/*
+ * Warm reset of the vGIC and ITS to the state gic_init() kept; no vCPU
+ * may be in KVM_RUN. On failure, @what names the register or step.
+ */
+int gic_reset(struct kvm_gic *gic, char *what, size_t len);
 void gic_destroy(struct kvm_gic *gic);
 
 /* vcpu.c */

@@ -77,6 +77,8 @@ static const unsigned int ioctls[] = {
 	KVM_ARM_PREFERRED_TARGET,	/* asked before every KVM_ARM_VCPU_INIT */
 	KVM_SET_MP_STATE,		/* suspend / wake-up */
 	KVM_IRQ_LINE,			/* UART interrupt */
+	KVM_SET_DEVICE_ATTR,		/* vGIC/ITS reset at reboot */
+	KVM_GET_DEVICE_ATTR,		/* vGIC reset: did LPIs go off */
 	TCGETS,				/* tcgetattr */
 	TCSETS,				/* tcsetattr(TCSANOW) restores the terminal */
 };

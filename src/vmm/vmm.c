@@ -249,7 +249,7 @@ static int create_cpus(struct vmm *v)
 			return ret;
 		}
 	}
-	ret = gic_init(&v->gic);
+	ret = gic_init(&v->gic, v->mpidr, v->ncpus);
 	if (ret) {
 		fprintf(stderr, "hotvm: cannot initialise the vGIC: %s\n", strerror(-ret));
 		return ret;
@@ -436,11 +436,18 @@ static unsigned int reset_delay_ms(void)
 /* Warm reset: images back in place, firmware state back to boot. */
 static int reset(struct vmm *v)
 {
+	char what[128];
 	int ret;
 
 	vmm_log(LOG_INFO, "guest reset: reloading the images");
 	ret = boot_load(v);
-
+	if (!ret) {
+		ret = gic_reset(&v->gic, what, sizeof(what));
+		if (ret) {
+			fprintf(stderr, "hotvm: guest reset: cannot reset the vGIC, %s: %s\n",
+				what, strerror(-ret));
+		}
+	}
 	if (v->reset_delay_ms) {
 		struct timespec ts = { v->reset_delay_ms / 1000,
 				       (long)(v->reset_delay_ms % 1000) * 1000000 };
