@@ -188,7 +188,6 @@ static void print_event(struct json_object *ev)
 		printf(" vCPU %lld", (long long)cpu);
 	}
 	printf("\n");
-	fflush(stdout);
 }
 
 static void print_result(const char *op, struct json_object *res)
@@ -244,6 +243,10 @@ static int ctl_raw(const char *path, const char *line)
 	}
 	printf("%s\n", ans);
 	ret = strstr(ans, "\"ok\":true") ? 0 : 1;
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "hotvm ctl: cannot print the answer: %s\n", strerror(errno));
+		ret = 1;
+	}
 out:
 	if (c && c->fd >= 0) {
 		close(c->fd);
@@ -419,16 +422,25 @@ int ctl_main(int argc, char **argv)
 		print_result(op, v);
 	}
 	json_object_put(resp);
-	fflush(stdout);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "hotvm ctl: cannot print the answer: %s\n", strerror(errno));
+		goto out;
+	}
 	ret = 0;
-	/* events: everything until the VM goes away. */
+	/* events: everything until the VM goes away (or our output does). */
 	while (events && (line = ctl_readline(c))) {
 		if (json) {
 			printf("%s\n", line);
-			fflush(stdout);
 		} else if ((resp = json_tokener_parse(line))) {
 			print_event(resp);
 			json_object_put(resp);
+		} else {
+			fprintf(stderr, "hotvm ctl: unreadable event: %s\n", line);
+		}
+		if (fflush(stdout) == EOF || ferror(stdout)) {
+			fprintf(stderr, "hotvm ctl: cannot print events: %s\n", strerror(errno));
+			ret = 1;
+			break;
 		}
 	}
 out:
