@@ -254,7 +254,7 @@ static char *do_cpu(struct api *api, const struct proto_req *req, unsigned int c
 }
 
 /*
- * Resize to @target enabled vCPUs with fw_resize(): the lowest disabled
+ * Resize to req->cpus enabled vCPUs with fw_resize(): the lowest disabled
  * vCPUs are enabled, or the highest enabled ones that are off are disabled.
  * All or nothing, in one step under the core's lock: a guest CPU_ON racing
  * a refused shrink never sees a vCPU disabled for a moment.
