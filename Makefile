@@ -79,9 +79,15 @@ $(H_OBJ_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HCFLAGS) -c $< -o $@
 
+# json-c calls that tests/unit/jsonfail.h can make fail, as when out of memory.
+JSONFAIL := json_object_new_object json_object_new_array json_object_new_string \
+	    json_object_new_int json_object_new_int64 json_object_new_uint64 \
+	    json_object_new_boolean json_object_object_add json_object_array_add
+$(B)/unit/test_api $(B)/unit/test_proto: HTEST_LDFLAGS = $(JSONFAIL:%=-Wl,--wrap=%)
+
 $(B)/unit/%: tests/unit/%.c $(H_OBJ)
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HCFLAGS) -Itests -Itests/unit -o $@ $< $(H_OBJ) $(HLIBS)
+	$(HOSTCC) $(HCFLAGS) -Itests -Itests/unit -o $@ $< $(H_OBJ) $(HLIBS) $(HTEST_LDFLAGS)
 
 .PHONY: unit
 unit: $(UNIT_BIN)

@@ -33,6 +33,7 @@
 #define API_MAX_CLIENTS 64
 #define API_MAX_OUTPUT (1u << 20) /* pending bytes per client before we drop it */
 #define API_QUEUE 1024		   /* events queued between two server wake-ups */
+#define API_ACCEPT_PAUSE_MS 100	   /* out of fds: how long to stop accepting */
 
 struct api_event {
 	const char *type; /* static string */
@@ -55,10 +56,14 @@ struct api_client {
 struct api {
 	struct api_ops ops;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t sock_dev; /* the socket file we created at @path */
+	ino_t sock_ino;
+	bool sock_owned;
 	int listen_fd;
 	int wake[2]; /* pipe: api_emit()/api_stop() -> server thread */
 	pthread_t thread;
 	bool stopping;
+	bool accept_warned; /* accept() ran out of fds or memory, said so once */
 	struct api_client clients[API_MAX_CLIENTS];
 
 	pthread_mutex_t lock; /* protects the event queue and stopping */
@@ -140,17 +145,6 @@ static void client_flush(struct api_client *c)
 	}
 }
 
-static int enabled_count(const struct fw_status *st)
-{
-	unsigned int i;
-	int n = 0;
-
-	for (i = 0; i < st->ncpus; i++) {
-		n += st->cpu[i].enabled;
-	}
-	return n;
-}
-
 static char *do_status(struct api *api, const struct proto_req *req)
 {
 	struct fw_status *st;
@@ -158,12 +152,19 @@ static char *do_status(struct api *api, const struct proto_req *req)
 
 	if (!api->ops.fw) {
 		/* KVM's in-kernel PSCI: hotvm does not see the vCPUs' power states. */
+		bool good;
+
 		res = json_object_new_object();
-		json_object_object_add(res, "state",
-				       json_object_new_string(api->ops.state(api->ops.opaque)));
-		json_object_object_add(res, "psci", json_object_new_string("kernel"));
-		json_object_object_add(res, "possible", json_object_new_int((int)api->ops.ncpus));
-		json_object_object_add(res, "hotplug", json_object_new_boolean(false));
+		good = res != NULL;
+		good = good && proto_set(res, "state",
+					 json_object_new_string(api->ops.state(api->ops.opaque)));
+		good = good && proto_set(res, "psci", json_object_new_string("kernel"));
+		good = good && proto_set(res, "possible", json_object_new_int((int)api->ops.ncpus));
+		good = good && proto_set(res, "hotplug", json_object_new_boolean(false));
+		if (!good) {
+			json_object_put(res);
+			return proto_error(req, PROTO_EINTERNAL, "out of memory");
+		}
 		return proto_ok(req, res);
 	}
 	st = malloc(sizeof(*st));
@@ -176,19 +177,36 @@ static char *do_status(struct api *api, const struct proto_req *req)
 	if (!res) {
 		return proto_error(req, PROTO_EINTERNAL, "out of memory");
 	}
-	json_object_object_add(res, "psci", json_object_new_string("user"));
-	json_object_object_add(res, "hotplug", json_object_new_boolean(api->ops.hotplug));
+	if (!proto_set(res, "psci", json_object_new_string("user")) ||
+	    !proto_set(res, "hotplug", json_object_new_boolean(api->ops.hotplug))) {
+		json_object_put(res);
+		return proto_error(req, PROTO_EINTERNAL, "out of memory");
+	}
 	return proto_ok(req, res);
 }
 
-static struct json_object *cpu_result(unsigned int cpu, bool enabled, bool changed)
+/* The answer to a change that was made, or an error saying so if it cannot be built. */
+static char *answer_done(const struct proto_req *req, struct json_object *res, bool good)
+{
+	if (!good) {
+		json_object_put(res);
+		return proto_error(req, PROTO_EINTERNAL,
+				   "out of memory building the answer (the change was made: "
+				   "see status)");
+	}
+	return proto_ok(req, res);
+}
+
+static char *cpu_answer(const struct proto_req *req, unsigned int cpu, bool enabled,
+			bool changed)
 {
 	struct json_object *res = json_object_new_object();
+	bool good = res != NULL;
 
-	json_object_object_add(res, "cpu", json_object_new_int((int)cpu));
-	json_object_object_add(res, "enabled", json_object_new_boolean(enabled));
-	json_object_object_add(res, "changed", json_object_new_boolean(changed));
-	return res;
+	good = good && proto_set(res, "cpu", json_object_new_int((int)cpu));
+	good = good && proto_set(res, "enabled", json_object_new_boolean(enabled));
+	good = good && proto_set(res, "changed", json_object_new_boolean(changed));
+	return answer_done(req, res, good);
 }
 
 /* Enable (@on) or disable vCPU @cpu; the answer for cpu-add/cpu-remove. */
@@ -233,74 +251,69 @@ static char *do_cpu(struct api *api, const struct proto_req *req, unsigned int c
 	if (was != on) {
 		api_emit(api, on ? "cpu-enabled" : "cpu-disabled", (int)cpu);
 	}
-	return proto_ok(req, cpu_result(cpu, on, was != on));
+	return cpu_answer(req, cpu, on, was != on);
 }
 
 /*
- * Resize to @target enabled vCPUs: enable the lowest disabled ones, or
- * disable the highest enabled ones that are off. All or nothing: if not
- * enough are off, nothing changes (a vCPU the guest powers on meanwhile
- * makes fw_disable fail, and what was disabled is enabled again).
+ * Resize to req->cpus enabled vCPUs with fw_resize(): the lowest disabled
+ * vCPUs are enabled, or the highest enabled ones that are off are disabled.
+ * All or nothing, in one step under the core's lock: a guest CPU_ON racing
+ * a refused shrink never sees a vCPU disabled for a moment.
  */
 static char *do_resize(struct api *api, const struct proto_req *req)
 {
 	struct fw *fw = api->ops.fw;
 	struct fw_status *st = malloc(sizeof(*st));
-	unsigned int changed[FW_MAX_CPUS], nchanged = 0, i;
-	int have, want = (int)req->cpus;
+	bool flipped[FW_MAX_CPUS];
+	unsigned int i, ncpus, noff = 0;
+	int want = (int)req->cpus, ret;
 	struct json_object *res, *list;
 	char msg[200];
+	bool good;
 
 	if (!st) {
 		return proto_error(req, PROTO_EINTERNAL, "out of memory");
 	}
+	/* Only this thread changes enabled flags: the snapshot tells each flip's direction. */
 	fw_status(fw, st);
-	have = enabled_count(st);
-	if (want < 1 || want > (int)st->ncpus) {
+	ncpus = st->ncpus;
+	if (want < 1 || want > (int)ncpus) {
 		snprintf(msg, sizeof(msg), "cannot resize to %d vCPUs: between 1 and %u possible",
-			 want, st->ncpus);
+			 want, ncpus);
 		free(st);
 		return proto_error(req, PROTO_ERANGE, msg);
 	}
-	for (i = 0; have < want && i < st->ncpus; i++) {
-		if (!st->cpu[i].enabled && fw_enable(fw, i) == 0) {
-			changed[nchanged++] = i;
-			have++;
-		}
-	}
-	for (i = st->ncpus; have > want && i-- > 1;) {
-		if (!st->cpu[i].enabled) {
-			continue;
-		}
-		if (fw_disable(fw, i) == 0) {
-			changed[nchanged++] = i;
-			have--;
-		}
-	}
-	if (have != want) {
-		/* Undo: the guest keeps more vCPUs on than the target allows. */
-		for (i = 0; i < nchanged; i++) {
-			fw_enable(fw, changed[i]);
-		}
+	ret = fw_resize(fw, (unsigned int)want, flipped, &noff);
+	if (ret == -EBUSY) {
 		free(st);
 		snprintf(msg, sizeof(msg),
 			 "cannot shrink to %d vCPUs: only %u enabled vCPUs are powered off; "
 			 "offline vCPUs in the guest first (nothing was changed)",
-			 want, nchanged);
+			 want, noff);
 		return proto_error(req, PROTO_EBUSY, msg);
+	}
+	if (ret < 0) {
+		free(st);
+		snprintf(msg, sizeof(msg), "resize to %d vCPUs: %s", want, strerror(-ret));
+		return proto_error(req, PROTO_EINTERNAL, msg);
 	}
 	res = json_object_new_object();
 	list = json_object_new_array();
-	for (i = 0; i < nchanged; i++) {
-		bool on = !st->cpu[changed[i]].enabled;
-
-		api_emit(api, on ? "cpu-enabled" : "cpu-disabled", (int)changed[i]);
-		json_object_array_add(list, json_object_new_int((int)changed[i]));
+	good = res && list;
+	for (i = 0; i < ncpus; i++) {
+		if (flipped[i]) {
+			api_emit(api, st->cpu[i].enabled ? "cpu-disabled" : "cpu-enabled", (int)i);
+			good = good && proto_push(list, json_object_new_int((int)i));
+		}
 	}
 	free(st);
-	json_object_object_add(res, "enabled", json_object_new_int(have));
-	json_object_object_add(res, "changed", list);
-	return proto_ok(req, res);
+	good = good && proto_set(res, "enabled", json_object_new_int(want));
+	if (good) {
+		good = proto_set(res, "changed", list);
+		list = NULL;
+	}
+	json_object_put(list);
+	return answer_done(req, res, good);
 }
 
 static char *handle(struct api *api, struct api_client *c, const char *line, size_t len)
@@ -404,13 +417,42 @@ static void client_read(struct api *api, struct api_client *c)
 	}
 }
 
-static void accept_client(struct api *api)
+/* Refuse @fd with one error line (best effort), then hang up. */
+static void client_refuse(int fd, enum proto_err code, const char *msg)
+{
+	char *line = proto_error(NULL, code, msg);
+
+	if (line) {
+		ssize_t ignored = send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		(void)ignored;
+		free(line);
+	}
+	close(fd);
+}
+
+/*
+ * Accept one client. false if accepting must pause: out of file descriptors
+ * or memory, the pending connection stays in the backlog and the listening
+ * socket stays readable, so polling it again at once would spin.
+ */
+static bool accept_client(struct api *api)
 {
 	int fd = accept4(api->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	unsigned int i;
 
 	if (fd < 0) {
-		return;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+			if (!api->accept_warned) {
+				fprintf(stderr,
+					"hotvm: control API: cannot accept a client: %s "
+					"(retrying every %d ms)\n",
+					strerror(errno), API_ACCEPT_PAUSE_MS);
+				api->accept_warned = true;
+			}
+			return false;
+		}
+		return true; /* EAGAIN, ECONNABORTED ...: nothing to accept */
 	}
 	for (i = 0; i < API_MAX_CLIENTS; i++) {
 		struct api_client *c = &api->clients[i];
@@ -418,24 +460,16 @@ static void accept_client(struct api *api)
 		if (c->fd < 0) {
 			c->in = malloc(PROTO_MAX_LINE);
 			if (!c->in) {
-				break;
+				client_refuse(fd, PROTO_EINTERNAL,
+					      "out of memory: cannot serve another control client");
+				return true;
 			}
 			c->fd = fd;
-			return;
+			return true;
 		}
 	}
-	/* Full: say why, then hang up. */
-	{
-		char *line = proto_error(NULL, PROTO_EUNAVAIL, "too many control clients");
-
-		if (line) {
-			ssize_t ignored = send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
-
-			(void)ignored;
-			free(line);
-		}
-	}
-	close(fd);
+	client_refuse(fd, PROTO_EUNAVAIL, "too many control clients");
+	return true;
 }
 
 /* Move queued events to every subscriber. */
@@ -468,15 +502,60 @@ static void deliver_events(struct api *api)
 	}
 }
 
+/*
+ * Remove the socket file at @api->path if it is still the one we created:
+ * another hotvm may have replaced it since (after a stale-socket reclaim),
+ * and its socket must survive our exit.
+ */
+static void socket_remove(struct api *api)
+{
+	struct stat st;
+
+	if (!api->sock_owned) {
+		return;
+	}
+	api->sock_owned = false;
+	if (lstat(api->path, &st) < 0) {
+		return; /* already gone */
+	}
+	if (!S_ISSOCK(st.st_mode) || st.st_dev != api->sock_dev || st.st_ino != api->sock_ino) {
+		fprintf(stderr, "hotvm: not removing %s: it is no longer this hotvm's socket\n",
+			api->path);
+		return;
+	}
+	if (unlink(api->path) < 0 && errno != ENOENT) {
+		fprintf(stderr, "hotvm: cannot remove the API socket %s: %s\n", api->path,
+			strerror(errno));
+	}
+}
+
+/*
+ * poll() itself failed (not EINTR): retrying would spin. Say so once, hang
+ * up on every client and remove the socket, so that clients see the API is
+ * gone instead of waiting; the VM keeps running and api_stop() still works.
+ */
+static void server_fail(struct api *api, int err)
+{
+	unsigned int i;
+
+	fprintf(stderr, "hotvm: the control API stops serving: poll: %s\n", strerror(err));
+	for (i = 0; i < API_MAX_CLIENTS; i++) {
+		client_close(&api->clients[i]);
+	}
+	socket_remove(api);
+	close(api->listen_fd);
+	api->listen_fd = -1;
+}
+
 static void *api_thread(void *arg)
 {
 	struct api *api = arg;
 	struct pollfd pfd[API_MAX_CLIENTS + 2];
 	unsigned int i;
-	bool stop = false;
+	bool stop = false, paused = false;
 
 	while (!stop) {
-		pfd[0] = (struct pollfd){ .fd = api->listen_fd, .events = POLLIN };
+		pfd[0] = (struct pollfd){ .fd = paused ? -1 : api->listen_fd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = api->wake[0], .events = POLLIN };
 		for (i = 0; i < API_MAX_CLIENTS; i++) {
 			struct api_client *c = &api->clients[i];
@@ -486,8 +565,12 @@ static void *api_thread(void *arg)
 				pfd[i + 2].events |= POLLOUT;
 			}
 		}
-		if (poll(pfd, API_MAX_CLIENTS + 2, -1) < 0) {
-			continue; /* EINTR */
+		if (poll(pfd, API_MAX_CLIENTS + 2, paused ? API_ACCEPT_PAUSE_MS : -1) < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			server_fail(api, errno);
+			break;
 		}
 		if (pfd[1].revents & POLLIN) {
 			char buf[64];
@@ -507,9 +590,7 @@ static void *api_thread(void *arg)
 			}
 			client_flush(c);
 		}
-		if (pfd[0].revents & POLLIN) {
-			accept_client(api);
-		}
+		paused = (pfd[0].revents & POLLIN) && !accept_client(api);
 	}
 	return NULL;
 }
@@ -541,10 +622,72 @@ void api_emit_kind(struct api *api, const char *type, int cpu, const char *kind)
 	wake_server(api);
 }
 
+/*
+ * Make @path free for bind(): nothing there is fine; a socket nobody
+ * listens on (left by a hotvm that was killed) is removed, with a note on
+ * stderr; a socket a live server answers on, anything that is not a
+ * socket, and any error (EACCES ...) are refused with a message in @err.
+ */
+static int socket_reclaim(const struct sockaddr_un *addr, char *err, size_t errlen)
+{
+	const char *path = addr->sun_path;
+	struct stat st, again;
+	int fd, ret, e;
+
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT) {
+			return 0;
+		}
+		snprintf(err, errlen, "cannot use %s as the API socket: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen,
+			 "API socket path %s already exists and is not a socket; not replacing it",
+			 path);
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot check the existing API socket %s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	ret = connect(fd, (const struct sockaddr *)addr, sizeof(*addr));
+	e = errno;
+	close(fd);
+	if (ret == 0 || e == EAGAIN || e == EINPROGRESS) {
+		/* Accepted, or a full backlog: someone serves on it. */
+		snprintf(err, errlen,
+			 "API socket %s is in use: a running hotvm (or another server) answers on it",
+			 path);
+		return -1;
+	}
+	if (e != ECONNREFUSED) {
+		snprintf(err, errlen, "API socket path %s already exists and cannot be checked: %s",
+			 path, strerror(e));
+		return -1;
+	}
+	/* Nobody listens: stale. Remove it only if it is still the same file. */
+	if (lstat(path, &again) < 0 || again.st_dev != st.st_dev || again.st_ino != st.st_ino) {
+		snprintf(err, errlen, "API socket path %s changed while checking it; not touching it",
+			 path);
+		return -1;
+	}
+	if (unlink(path) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "cannot remove the stale API socket %s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	fprintf(stderr, "hotvm: removed the stale API socket %s (nobody listened on it)\n", path);
+	return 0;
+}
+
 struct api *api_start(const char *path, const struct api_ops *ops, char *err, size_t errlen)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct api *api;
+	struct stat st;
 	mode_t old;
 	unsigned int i;
 	int ret;
@@ -554,10 +697,8 @@ struct api *api_start(const char *path, const struct api_ops *ops, char *err, si
 			 sizeof(addr.sun_path) - 1, path);
 		return NULL;
 	}
-	if (access(path, F_OK) == 0 || errno != ENOENT) {
-		snprintf(err, errlen,
-			 "API socket path %s already exists (another hotvm? remove it if stale)",
-			 path);
+	strcpy(addr.sun_path, path);
+	if (socket_reclaim(&addr, err, errlen) < 0) {
 		return NULL;
 	}
 	api = calloc(1, sizeof(*api));
@@ -571,8 +712,12 @@ struct api *api_start(const char *path, const struct api_ops *ops, char *err, si
 		api->clients[i].fd = -1;
 	}
 	strcpy(api->path, path);
-	strcpy(addr.sun_path, path);
-	pthread_mutex_init(&api->lock, NULL);
+	ret = pthread_mutex_init(&api->lock, NULL);
+	if (ret) {
+		snprintf(err, errlen, "cannot create the API lock: %s", strerror(ret));
+		free(api);
+		return NULL;
+	}
 	api->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (api->listen_fd < 0 || pipe2(api->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "cannot create the API socket: %s", strerror(errno));
@@ -583,22 +728,30 @@ struct api *api_start(const char *path, const struct api_ops *ops, char *err, si
 	ret = bind(api->listen_fd, (struct sockaddr *)&addr, sizeof(addr));
 	umask(old);
 	if (ret < 0) {
-		snprintf(err, errlen, "cannot bind the API socket %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot bind the API socket %s: %s%s", path, strerror(errno),
+			 errno == EADDRINUSE ? " (another hotvm created it meanwhile?)" : "");
 		goto fail;
 	}
+	/* Remember which file is ours: only that one is removed at exit. */
+	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "the API socket %s vanished right after bind", path);
+		goto fail;
+	}
+	api->sock_dev = st.st_dev;
+	api->sock_ino = st.st_ino;
+	api->sock_owned = true;
 	if (chmod(path, 0600) < 0 || listen(api->listen_fd, 16) < 0) {
 		snprintf(err, errlen, "cannot listen on %s: %s", path, strerror(errno));
-		unlink(path);
 		goto fail;
 	}
 	ret = pthread_create(&api->thread, NULL, api_thread, api);
 	if (ret) {
 		snprintf(err, errlen, "cannot start the API thread: %s", strerror(ret));
-		unlink(path);
 		goto fail;
 	}
 	return api;
 fail:
+	socket_remove(api);
 	if (api->listen_fd >= 0) {
 		close(api->listen_fd);
 	}
@@ -623,8 +776,10 @@ void api_stop(struct api *api)
 	pthread_mutex_unlock(&api->lock);
 	wake_server(api);
 	pthread_join(api->thread, NULL);
-	unlink(api->path);
-	close(api->listen_fd);
+	socket_remove(api);
+	if (api->listen_fd >= 0) {
+		close(api->listen_fd);
+	}
 	/* The last events (system-off ...) reach subscribers that keep reading. */
 	deliver_events(api);
 	for (tries = 0; tries < 50; tries++) {

@@ -34,11 +34,13 @@ struct api_ops {
 struct api;
 
 /*
- * Create the socket at @path (mode 0600; refused if @path exists) and start
- * serving. NULL on failure with a message in @err.
+ * Create the socket at @path (mode 0600) and start serving. An existing
+ * socket nobody listens on (left by a killed hotvm) is replaced, with a
+ * note on stderr; a live one, anything else at @path, or an error checking
+ * it is refused. NULL on failure with a message in @err.
  */
 struct api *api_start(const char *path, const struct api_ops *ops, char *err, size_t errlen);
-/* Deliver queued events, close every client, remove the socket. */
+/* Deliver queued events, close every client, remove the socket if still ours. */
 void api_stop(struct api *api);
 /* Queue a power event for every "events" subscriber; @cpu < 0: none. */
 void api_emit(struct api *api, const char *type, int cpu);

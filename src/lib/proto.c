@@ -210,6 +210,30 @@ void proto_free(struct proto_req *req)
 	req->id = NULL;
 }
 
+bool proto_set(struct json_object *obj, const char *key, struct json_object *val)
+{
+	if (!val) {
+		return false;
+	}
+	if (!obj || json_object_object_add(obj, key, val) < 0) {
+		json_object_put(val);
+		return false;
+	}
+	return true;
+}
+
+bool proto_push(struct json_object *arr, struct json_object *val)
+{
+	if (!val) {
+		return false;
+	}
+	if (!arr || json_object_array_add(arr, val) < 0) {
+		json_object_put(val);
+		return false;
+	}
+	return true;
+}
+
 static char *finish(struct json_object *obj)
 {
 	const char *s;
@@ -233,15 +257,17 @@ static char *finish(struct json_object *obj)
 static struct json_object *envelope(const struct proto_req *req, bool ok)
 {
 	struct json_object *obj = json_object_new_object();
+	bool good = obj != NULL;
 
-	if (!obj) {
+	good = good && proto_set(obj, "version", json_object_new_int(PROTO_VERSION));
+	if (good && req && req->id) {
+		good = proto_set(obj, "id", json_object_get(req->id));
+	}
+	good = good && proto_set(obj, "ok", json_object_new_boolean(ok));
+	if (!good) {
+		json_object_put(obj);
 		return NULL;
 	}
-	json_object_object_add(obj, "version", json_object_new_int(PROTO_VERSION));
-	if (req && req->id) {
-		json_object_object_add(obj, "id", json_object_get(req->id));
-	}
-	json_object_object_add(obj, "ok", json_object_new_boolean(ok));
 	return obj;
 }
 
@@ -253,7 +279,10 @@ char *proto_ok(const struct proto_req *req, struct json_object *result)
 		json_object_put(result);
 		return NULL;
 	}
-	json_object_object_add(obj, "result", result ? result : json_object_new_object());
+	if (!proto_set(obj, "result", result ? result : json_object_new_object())) {
+		json_object_put(obj);
+		return NULL;
+	}
 	return finish(obj);
 }
 
@@ -261,15 +290,19 @@ char *proto_error(const struct proto_req *req, enum proto_err err, const char *m
 {
 	struct json_object *obj = envelope(req, false);
 	struct json_object *e = json_object_new_object();
+	bool good = obj && e;
 
-	if (!obj || !e) {
+	good = good && proto_set(e, "code", json_object_new_string(proto_errname(err)));
+	good = good && proto_set(e, "message", json_object_new_string(msg ? msg : ""));
+	if (!good) {
 		json_object_put(obj);
 		json_object_put(e);
 		return NULL;
 	}
-	json_object_object_add(e, "code", json_object_new_string(proto_errname(err)));
-	json_object_object_add(e, "message", json_object_new_string(msg ? msg : ""));
-	json_object_object_add(obj, "error", e);
+	if (!proto_set(obj, "error", e)) {
+		json_object_put(obj);
+		return NULL;
+	}
 	return finish(obj);
 }
 
@@ -329,64 +362,80 @@ struct json_object *proto_status(const struct fw_status *st, const char *vmstate
 	struct json_object *cpus = json_object_new_array();
 	struct json_object *calls = json_object_new_object();
 	unsigned int i, f, enabled = 0, online = 0;
+	bool good = res && cpus && calls;
 	char ver[16];
 
-	if (!res || !cpus || !calls) {
-		json_object_put(res);
-		json_object_put(cpus);
-		json_object_put(calls);
-		return NULL;
-	}
-	for (i = 0; i < st->ncpus && i < FW_MAX_CPUS; i++) {
+	for (i = 0; good && i < st->ncpus && i < FW_MAX_CPUS; i++) {
 		const struct fw_cpu_status *c = &st->cpu[i];
 		struct json_object *o = json_object_new_object();
 
 		enabled += c->enabled;
 		online += c->power != FW_POWER_OFF;
-		json_object_object_add(o, "index", json_object_new_int((int)i));
-		json_object_object_add(o, "mpidr", hexstr(c->mpidr));
-		json_object_object_add(o, "enabled", json_object_new_boolean(c->enabled));
-		json_object_object_add(o, "power", json_object_new_string(proto_powername(c->power)));
-		json_object_object_add(o, "calls", json_object_new_uint64(c->calls));
-		json_object_object_add(o, "suspends", json_object_new_uint64(c->suspend_count[0] +
-									      c->suspend_count[1]));
-		json_object_array_add(cpus, o);
+		good = o != NULL;
+		good = good && proto_set(o, "index", json_object_new_int((int)i));
+		good = good && proto_set(o, "mpidr", hexstr(c->mpidr));
+		good = good && proto_set(o, "enabled", json_object_new_boolean(c->enabled));
+		good = good &&
+		       proto_set(o, "power", json_object_new_string(proto_powername(c->power)));
+		good = good && proto_set(o, "calls", json_object_new_uint64(c->calls));
+		good = good && proto_set(o, "suspends",
+					 json_object_new_uint64(c->suspend_count[0] +
+								c->suspend_count[1]));
+		if (!good) {
+			json_object_put(o);
+		} else {
+			good = proto_push(cpus, o);
+		}
 	}
-	for (f = 0; f < FW_PSCI_NFUNCS; f++) {
+	for (f = 0; good && f < FW_PSCI_NFUNCS; f++) {
 		uint64_t n = st->psci_calls[0][f] + st->psci_calls[1][f];
 
 		if (n && psci_names[f]) {
-			json_object_object_add(calls, psci_names[f], json_object_new_uint64(n));
+			good = proto_set(calls, psci_names[f], json_object_new_uint64(n));
 		}
 	}
 	snprintf(ver, sizeof(ver), "%u.%u", st->psci_version >> 16, st->psci_version & 0xffff);
-	json_object_object_add(res, "state", json_object_new_string(vmstate));
-	json_object_object_add(res, "psci_version", json_object_new_string(ver));
-	json_object_object_add(res, "possible", json_object_new_int((int)st->ncpus));
-	json_object_object_add(res, "enabled", json_object_new_int((int)enabled));
-	json_object_object_add(res, "powered", json_object_new_int((int)online));
-	json_object_object_add(res, "psci_calls", calls);
-	json_object_object_add(res, "trng_calls", json_object_new_uint64(st->trng_calls));
-	json_object_object_add(res, "unknown_calls", json_object_new_uint64(st->unknown_calls));
-	json_object_object_add(res, "vcpus", cpus);
+	good = good && proto_set(res, "state", json_object_new_string(vmstate));
+	good = good && proto_set(res, "psci_version", json_object_new_string(ver));
+	good = good && proto_set(res, "possible", json_object_new_int((int)st->ncpus));
+	good = good && proto_set(res, "enabled", json_object_new_int((int)enabled));
+	good = good && proto_set(res, "powered", json_object_new_int((int)online));
+	if (good) {
+		good = proto_set(res, "psci_calls", calls);
+		calls = NULL;
+	}
+	good = good && proto_set(res, "trng_calls", json_object_new_uint64(st->trng_calls));
+	good = good && proto_set(res, "unknown_calls", json_object_new_uint64(st->unknown_calls));
+	if (good) {
+		good = proto_set(res, "vcpus", cpus);
+		cpus = NULL;
+	}
+	if (!good) {
+		json_object_put(res);
+		json_object_put(cpus);
+		json_object_put(calls);
+		return NULL;
+	}
 	return res;
 }
 
 char *proto_event(const char *type, int cpu, const char *kind, uint64_t time_ns)
 {
 	struct json_object *obj = json_object_new_object();
+	bool good = obj != NULL;
 
-	if (!obj) {
-		return NULL;
-	}
-	json_object_object_add(obj, "version", json_object_new_int(PROTO_VERSION));
-	json_object_object_add(obj, "event", json_object_new_string(type));
+	good = good && proto_set(obj, "version", json_object_new_int(PROTO_VERSION));
+	good = good && proto_set(obj, "event", json_object_new_string(type));
 	if (cpu >= 0) {
-		json_object_object_add(obj, "cpu", json_object_new_int(cpu));
+		good = good && proto_set(obj, "cpu", json_object_new_int(cpu));
 	}
 	if (kind) {
-		json_object_object_add(obj, "kind", json_object_new_string(kind));
+		good = good && proto_set(obj, "kind", json_object_new_string(kind));
 	}
-	json_object_object_add(obj, "time_ns", json_object_new_uint64(time_ns));
+	good = good && proto_set(obj, "time_ns", json_object_new_uint64(time_ns));
+	if (!good) {
+		json_object_put(obj);
+		return NULL;
+	}
 	return finish(obj);
 }

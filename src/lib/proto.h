@@ -10,6 +10,7 @@
 #ifndef HOTVM_PROTO_H
 #define HOTVM_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,7 +66,19 @@ void proto_free(struct proto_req *req);
 const char *proto_opname(enum proto_op op);
 const char *proto_errname(enum proto_err err);
 
-/* {"version":1,"id":..,"ok":true,"result":RESULT}; takes ownership of @result. */
+/*
+ * Add @val under @key to object @obj / append it to array @arr. json-c's
+ * constructors return NULL when out of memory: false if @val is NULL or
+ * cannot be added (@val is then freed), so a builder can chain additions
+ * (ok &= proto_set(...)) and check once.
+ */
+bool proto_set(struct json_object *obj, const char *key, struct json_object *val);
+bool proto_push(struct json_object *arr, struct json_object *val);
+
+/*
+ * {"version":1,"id":..,"ok":true,"result":RESULT}; takes ownership of @result
+ * (NULL: an empty object). Like every line builder here: NULL when out of memory.
+ */
 char *proto_ok(const struct proto_req *req, struct json_object *result);
 /* {"version":1,"id":..,"ok":false,"error":{"code":..,"message":..}} */
 char *proto_error(const struct proto_req *req, enum proto_err err, const char *msg);

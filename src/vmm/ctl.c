@@ -64,8 +64,10 @@ static int ctl_connect(struct ctl_conn *c, const char *path, bool timeout)
 			errno == ENOENT ? " (is hotvm running with --api-socket?)" : "");
 		return -1;
 	}
-	if (timeout) {
-		setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (timeout && setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
+		fprintf(stderr, "hotvm ctl: cannot set the %d s answer timeout: %s\n", CTL_TIMEOUT_S,
+			strerror(errno));
+		return -1;
 	}
 	return 0;
 }
@@ -114,6 +116,7 @@ static int ctl_send(struct ctl_conn *c, const char *s, size_t n)
 	int ret = 0;
 
 	if (!line) {
+		fprintf(stderr, "hotvm ctl: out of memory\n");
 		return -1;
 	}
 	memcpy(line, s, n);
@@ -188,7 +191,6 @@ static void print_event(struct json_object *ev)
 		printf(" (%s)", field_str(ev, "kind"));
 	}
 	printf("\n");
-	fflush(stdout);
 }
 
 static void print_result(const char *op, struct json_object *res)
@@ -230,6 +232,7 @@ static int ctl_raw(const char *path, const char *line)
 	int ret = 1;
 
 	if (!c) {
+		fprintf(stderr, "hotvm ctl: out of memory\n");
 		return 1;
 	}
 	c->fd = -1;
@@ -243,6 +246,10 @@ static int ctl_raw(const char *path, const char *line)
 	}
 	printf("%s\n", ans);
 	ret = strstr(ans, "\"ok\":true") ? 0 : 1;
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "hotvm ctl: cannot print the answer: %s\n", strerror(errno));
+		ret = 1;
+	}
 out:
 	if (c && c->fd >= 0) {
 		close(c->fd);
@@ -335,22 +342,34 @@ int ctl_main(int argc, char **argv)
 		return ctl_raw(path, argv[optind]);
 	}
 	req = json_object_new_object();
-	json_object_object_add(req, "version", json_object_new_int(PROTO_VERSION));
-	json_object_object_add(req, "op", json_object_new_string(op));
+	if (!req || !proto_set(req, "version", json_object_new_int(PROTO_VERSION)) ||
+	    !proto_set(req, "op", json_object_new_string(op))) {
+		fprintf(stderr, "hotvm ctl: out of memory\n");
+		json_object_put(req);
+		return 1;
+	}
 	if (!strcmp(op, "cpu-add") || !strcmp(op, "cpu-remove")) {
 		if (optind != argc - 1 || parse_count(argv[optind], &n) < 0) {
 			fprintf(stderr, "hotvm ctl: %s needs one vCPU index (a number)\n", op);
 			json_object_put(req);
 			return 2;
 		}
-		json_object_object_add(req, "cpu", json_object_new_int64(n));
+		if (!proto_set(req, "cpu", json_object_new_int64(n))) {
+			fprintf(stderr, "hotvm ctl: out of memory\n");
+			json_object_put(req);
+			return 1;
+		}
 	} else if (!strcmp(op, "resize")) {
 		if (optind != argc || !cpus || parse_count(cpus, &n) < 0) {
 			fprintf(stderr, "hotvm ctl: resize needs --cpus N (a number)\n");
 			json_object_put(req);
 			return 2;
 		}
-		json_object_object_add(req, "cpus", json_object_new_int64(n));
+		if (!proto_set(req, "cpus", json_object_new_int64(n))) {
+			fprintf(stderr, "hotvm ctl: out of memory\n");
+			json_object_put(req);
+			return 1;
+		}
 	} else if (!strcmp(op, "status") || !strcmp(op, "events") || !strcmp(op, "shutdown") ||
 		   !strcmp(op, "reboot")) {
 		if (optind != argc) {
@@ -370,7 +389,11 @@ int ctl_main(int argc, char **argv)
 		c->fd = -1;
 	}
 	reqline = json_object_to_json_string_length(req, JSON_C_TO_STRING_PLAIN, &reqlen);
-	if (!c || ctl_connect(c, path, !events) < 0 || ctl_send(c, reqline, reqlen) < 0) {
+	if (!c || !reqline) {
+		fprintf(stderr, "hotvm ctl: out of memory\n");
+		goto out;
+	}
+	if (ctl_connect(c, path, !events) < 0 || ctl_send(c, reqline, reqlen) < 0) {
 		goto out;
 	}
 	line = ctl_readline(c);
@@ -402,16 +425,25 @@ int ctl_main(int argc, char **argv)
 		print_result(op, v);
 	}
 	json_object_put(resp);
-	fflush(stdout);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		fprintf(stderr, "hotvm ctl: cannot print the answer: %s\n", strerror(errno));
+		goto out;
+	}
 	ret = 0;
-	/* events: everything until the VM goes away. */
+	/* events: everything until the VM goes away (or our output does). */
 	while (events && (line = ctl_readline(c))) {
 		if (json) {
 			printf("%s\n", line);
-			fflush(stdout);
 		} else if ((resp = json_tokener_parse(line))) {
 			print_event(resp);
 			json_object_put(resp);
+		} else {
+			fprintf(stderr, "hotvm ctl: unreadable event: %s\n", line);
+		}
+		if (fflush(stdout) == EOF || ferror(stdout)) {
+			fprintf(stderr, "hotvm ctl: cannot print events: %s\n", strerror(errno));
+			ret = 1;
+			break;
 		}
 	}
 out:

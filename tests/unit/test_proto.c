@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 
 #include "unit.h"
+#include "jsonfail.h"
 #include "lib/proto.h"
 
 static struct proto_req req;
@@ -206,6 +207,87 @@ START_TEST(test_status_and_events)
 }
 END_TEST
 
+enum oom_builder { OOM_STATUS, OOM_OK, OOM_OK_RESULT, OOM_ERROR, OOM_EVENT, OOM_NBUILDERS };
+
+/* One line from builder @b (status: its result, serialized); NULL if it failed. */
+static char *oom_build(enum oom_builder b, const struct fw_status *st)
+{
+	struct json_object *o;
+	char *line;
+
+	switch (b) {
+	case OOM_STATUS:
+		o = proto_status(st, "running");
+		if (!o) {
+			return NULL;
+		}
+		line = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+		ck_assert_ptr_nonnull(line);
+		return line;
+	case OOM_OK:
+		return proto_ok(&req, NULL);
+	case OOM_OK_RESULT:
+		o = __real_json_object_new_object();
+		ck_assert_ptr_nonnull(o);
+		ck_assert_int_eq(__real_json_object_object_add(o, "x", NULL), 0);
+		return proto_ok(&req, o); /* takes @o, also when it fails */
+	case OOM_ERROR:
+		return proto_error(&req, PROTO_EBUSY, "busy now");
+	case OOM_EVENT:
+		return proto_event("cpu-on", 3, "off", 42);
+	default:
+		ck_abort();
+	}
+	return NULL;
+}
+
+/*
+ * Every json-c allocation in every builder fails in turn: the builder
+ * returns NULL (never a half-built line, never a crash; ASan's leak check
+ * at exit catches what a failure path forgets to free), and once nothing
+ * fails it builds the same line as without injection.
+ */
+START_TEST(test_out_of_memory)
+{
+	struct fw_status *st = calloc(1, sizeof(*st));
+	unsigned int b;
+
+	ck_assert_ptr_nonnull(st);
+	st->ncpus = 3;
+	st->psci_version = FW_PSCI_1_1;
+	st->psci_calls[0][FW_PSCI_CPU_ON] = 2;
+	st->cpu[0] = (struct fw_cpu_status){ .enabled = true, .power = FW_POWER_ON };
+	st->cpu[1] = (struct fw_cpu_status){ .mpidr = 1, .power = FW_POWER_OFF };
+	st->cpu[2] = (struct fw_cpu_status){ .mpidr = 2, .power = FW_POWER_OFF };
+	ck_assert_int_eq(parse("{\"op\":\"status\",\"id\":[1,\"a\"]}"), PROTO_OK);
+	for (b = 0; b < OOM_NBUILDERS; b++) {
+		char *want, *got;
+		long k;
+
+		jsonfail_arm(-1);
+		want = oom_build(b, st);
+		ck_assert_ptr_nonnull(want);
+		for (k = 0;; k++) {
+			jsonfail_arm(k);
+			got = oom_build(b, st);
+			if (!jsonfail_failed()) {
+				break; /* the builder makes fewer than k + 1 calls */
+			}
+			ck_assert_msg(got == NULL, "builder %u, call %ld failed: got %s", b, k, got);
+		}
+		jsonfail_arm(-1);
+		ck_assert_ptr_nonnull(got);
+		ck_assert_str_eq(got, want);
+		/* Every builder makes several calls; status dozens. */
+		ck_assert_int_ge(k, b == OOM_STATUS ? 30 : 3);
+		free(got);
+		free(want);
+	}
+	free(st);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("proto");
@@ -217,6 +299,7 @@ int main(void)
 	tcase_add_test(tc, test_nul_and_size);
 	tcase_add_test(tc, test_responses);
 	tcase_add_test(tc, test_status_and_events);
+	tcase_add_test(tc, test_out_of_memory);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -51,7 +51,7 @@ vm_expect "hotvm-guest: shell ready" 120 || fail "the guest did not boot"
 # The socket: mode 0600, and a second hotvm cannot take the same path.
 mode=$(stat -c %a "$SOCK")
 [ "$mode" = 600 ] && echo "ok - socket mode 0600" || { echo "not ok - socket mode $mode"; failures=$((failures + 1)); }
-refuse "a second hotvm on the same socket path" "already exists" \
+refuse "a second hotvm on the same socket path" "is in use" \
 	$HOTVM run -k "$T/linux/Image" -m 64 --api-socket "$SOCK"
 
 # resize up: vCPUs 2 and 3 become available to the guest.
