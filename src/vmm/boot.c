@@ -144,30 +144,15 @@ int boot_dtb(struct vmm *v)
 	struct config *cfg = v->cfg;
 	char bootargs[4096];
 	struct fdt_desc d = {
-		.ram = { v->ram.base, v->ram.size },
-		.ncpus = v->ncpus,
+		.machine = &v->machine,
 		.mpidr = v->mpidr,
 		.psci_version = v->psci_version,
-		.gic_dist = { MAP_GIC_DIST, 0x10000 },
-		.gic_redist = { MAP_GIC_DIST - v->ncpus * MAP_GIC_REDIST_SIZE,
-				v->ncpus * MAP_GIC_REDIST_SIZE },
-		.uart = { MAP_UART, 8 },
-		.uart_spi = UART_SPI,
-		.pmu = cfg->pmu,
 		.bootargs = bootargs,
 		.initrd_start = v->layout.initrd,
 		.initrd_end = v->layout.initrd_end,
 	};
 	int ret;
 
-	if (cfg->irqchip == IRQCHIP_GICV3_ITS) {
-		d.gic_its.base = d.gic_redist.base - MAP_GIC_ITS_SIZE;
-		d.gic_its.size = MAP_GIC_ITS_SIZE;
-	}
-	if (!cfg->rtc_off) {
-		d.rtc.base = MAP_RTC;
-		d.rtc.size = 0x1000;
-	}
 	if (config_cmdline(cfg, bootargs, sizeof(bootargs))) {
 		fprintf(stderr, "hotvm: kernel command line too long\n");
 		return -E2BIG;
