@@ -120,7 +120,18 @@ int boot_prepare(struct vmm *v)
 	image_parse(header, hlen, &v->info);
 	ret = image_layout(&v->info, v->kernel_size, v->initrd_size, v->ram.base, v->ram.size,
 			   &v->layout);
-	if (ret == -EFBIG) {
+	if (ret == -ERANGE) {
+		fprintf(stderr,
+			"hotvm: kernel '%s': corrupt Linux Image header: text_offset 0x%llx and "
+			"image_size 0x%llx run past the end of the address space\n",
+			cfg->kernel, (unsigned long long)v->info.text_offset,
+			(unsigned long long)v->info.image_size);
+	} else if (ret == -EFBIG && v->info.linux_image && v->info.text_offset >= v->ram.size) {
+		fprintf(stderr,
+			"hotvm: kernel '%s': Linux Image header's text_offset 0x%llx lies beyond "
+			"--mem %lu MiB\n",
+			cfg->kernel, (unsigned long long)v->info.text_offset, cfg->mem);
+	} else if (ret == -EFBIG) {
 		fprintf(stderr,
 			"hotvm: kernel '%s' (%s, %llu bytes in RAM) does not fit in --mem %lu MiB "
 			"(the last 2 MiB hold the DTB)\n",
