@@ -22,8 +22,8 @@ _Static_assert(MACHINE_RTC_BASE + MACHINE_RTC_SIZE <= MACHINE_VIRTIO_BASE &&
 _Static_assert(MACHINE_GIC_DIST_BASE + MACHINE_GIC_DIST_SIZE <= MACHINE_RAM_BASE,
 	       "GIC distributor overlaps RAM");
 
-static void region(struct machine *m, enum machine_region_id id, const char *name,
-		   uint64_t base, uint64_t size, unsigned int intid)
+static void region(struct machine *m, enum machine_region_id id, const char *name, uint64_t base,
+		   uint64_t size, unsigned int intid)
 {
 	m->region[id] = (struct machine_region){
 		.name = name,
