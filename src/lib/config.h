@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#define CONFIG_MAX_CPUS		512	/* FW_MAX_CPUS, and KVM's GICv3 limit */
+#define CONFIG_MAX_CPUS		512	/* = FW_MAX_CPUS (asserted in machine.c); KVM's GICv3 limit */
 #define CONFIG_DEFAULT_MEM	256	/* MiB */
 
 enum config_irqchip { IRQCHIP_GICV3, IRQCHIP_GICV3_ITS };

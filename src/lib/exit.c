@@ -54,14 +54,10 @@ enum exit_action exit_fate(enum fw_fate fate, const struct exit_policy *p)
 	return ACT_FATAL;
 }
 
-/* KVM exit reason names for error messages (numbers from linux/kvm.h). */
-static const char *const names[] = {
-	[0] = "UNKNOWN", [1] = "EXCEPTION", [2] = "IO", [3] = "HYPERCALL",
-	[4] = "DEBUG", [5] = "HLT", [6] = "MMIO", [7] = "IRQ_WINDOW_OPEN",
-	[8] = "SHUTDOWN", [9] = "FAIL_ENTRY", [10] = "INTR", [11] = "SET_TPR",
-	[12] = "TPR_ACCESS", [17] = "INTERNAL_ERROR", [24] = "SYSTEM_EVENT",
-	[28] = "ARM_NISV", [39] = "MEMORY_FAULT",
-};
+/* KVM exit reason names for error messages (numbers: EXIT_KVM_REASONS). */
+#define EXIT_NAME(name, nr) [nr] = #name,
+static const char *const names[] = { EXIT_KVM_REASONS(EXIT_NAME) };
+#undef EXIT_NAME
 
 const char *exit_name(uint32_t reason)
 {

@@ -67,4 +67,15 @@ enum exit_action exit_decide(const struct exit_info *e, const struct exit_policy
 enum exit_action exit_fate(enum fw_fate fate, const struct exit_policy *p);
 const char *exit_name(uint32_t reason);
 
+/*
+ * The KVM exit reasons exit_name() knows, X(NAME, number) for KVM_EXIT_NAME.
+ * Copied from <linux/kvm.h> so that src/lib stays free of it; src/kvm/uapi.c
+ * asserts every number against the header at build time.
+ */
+#define EXIT_KVM_REASONS(X)                                                       \
+	X(UNKNOWN, 0) X(EXCEPTION, 1) X(IO, 2) X(HYPERCALL, 3) X(DEBUG, 4) X(HLT, 5) \
+	X(MMIO, 6) X(IRQ_WINDOW_OPEN, 7) X(SHUTDOWN, 8) X(FAIL_ENTRY, 9) X(INTR, 10) \
+	X(SET_TPR, 11) X(TPR_ACCESS, 12) X(INTERNAL_ERROR, 17) X(SYSTEM_EVENT, 24)   \
+	X(ARM_NISV, 28) X(MEMORY_FAULT, 39)
+
 #endif

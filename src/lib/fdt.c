@@ -21,19 +21,30 @@
 #define GIC_PPI		1
 #define IRQ_LEVEL_HIGH	4
 
-static int prop_reg(void *fdt, const struct fdt_region *r)
+static int prop_reg(void *fdt, const struct machine_region *r)
 {
 	fdt64_t cells[2] = { cpu_to_fdt64(r->base), cpu_to_fdt64(r->size) };
 
 	return fdt_property(fdt, "reg", cells, sizeof(cells));
 }
 
-static int prop_irqs(void *fdt, const uint32_t *triples, unsigned int n)
+/* "interrupts" for up to 4 level-high PPIs or SPIs (INTIDs): <type number flags> each. */
+static int prop_irqs(void *fdt, const unsigned int *intids, unsigned int n)
 {
 	fdt32_t cells[12];
 
-	for (unsigned int i = 0; i < 3 * n && i < 12; i++) {
-		cells[i] = cpu_to_fdt32(triples[i]);
+	if (n > 4) {
+		return -FDT_ERR_INTERNAL;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		bool spi = intids[i] >= 32;
+
+		if (intids[i] < 16) {
+			return -FDT_ERR_BADVALUE;	/* an SGI, or no interrupt */
+		}
+		cells[3 * i] = cpu_to_fdt32(spi ? GIC_SPI : GIC_PPI);
+		cells[3 * i + 1] = cpu_to_fdt32(intids[i] - (spi ? 32 : 16));
+		cells[3 * i + 2] = cpu_to_fdt32(IRQ_LEVEL_HIGH);
 	}
 	return fdt_property(fdt, "interrupts", cells, 3 * n * sizeof(fdt32_t));
 }
@@ -52,7 +63,7 @@ static int cpus(void *fdt, const struct fdt_desc *d)
 
 	err = err ? err : fdt_property_u32(fdt, "#address-cells", 2);
 	err = err ? err : fdt_property_u32(fdt, "#size-cells", 0);
-	for (unsigned int i = 0; !err && i < d->ncpus; i++) {
+	for (unsigned int i = 0; !err && i < d->machine->ncpus; i++) {
 		/* reg is MPIDR's affinity fields: Aff3 in the high cell. */
 		uint64_t aff = d->mpidr[i] & 0xff00ffffffull;
 
@@ -82,29 +93,26 @@ static int psci(void *fdt, const struct fdt_desc *d)
 	return err ? err : fdt_end_node(fdt);
 }
 
-static int timer(void *fdt)
+static int timer(void *fdt, const struct machine *m)
 {
-	static const uint32_t irqs[] = {
-		GIC_PPI, FDT_PPI_TIMER_SEC, IRQ_LEVEL_HIGH,
-		GIC_PPI, FDT_PPI_TIMER_NS, IRQ_LEVEL_HIGH,
-		GIC_PPI, FDT_PPI_TIMER_VIRT, IRQ_LEVEL_HIGH,
-		GIC_PPI, FDT_PPI_TIMER_HYP, IRQ_LEVEL_HIGH,
-	};
 	int err = fdt_begin_node(fdt, "timer");
 
 	err = err ? err : fdt_property_string(fdt, "compatible", "arm,armv8-timer");
-	err = err ? err : prop_irqs(fdt, irqs, 4);
+	err = err ? err : prop_irqs(fdt, m->timer_intid, MACHINE_NTIMERS);
 	err = err ? err : fdt_property(fdt, "always-on", NULL, 0);
 	return err ? err : fdt_end_node(fdt);
 }
 
-static int gic(void *fdt, const struct fdt_desc *d)
+static int gic(void *fdt, const struct machine *m)
 {
+	const struct machine_region *dist = &m->region[MACHINE_GIC_DIST];
+	const struct machine_region *redist = &m->region[MACHINE_GIC_REDIST];
+	const struct machine_region *its = machine_region(m, MACHINE_GIC_ITS);
 	fdt64_t reg[4] = {
-		cpu_to_fdt64(d->gic_dist.base), cpu_to_fdt64(d->gic_dist.size),
-		cpu_to_fdt64(d->gic_redist.base), cpu_to_fdt64(d->gic_redist.size),
+		cpu_to_fdt64(dist->base), cpu_to_fdt64(dist->size),
+		cpu_to_fdt64(redist->base), cpu_to_fdt64(redist->size),
 	};
-	int err = begin_node(fdt, "intc", d->gic_dist.base);
+	int err = begin_node(fdt, "intc", dist->base);
 
 	err = err ? err : fdt_property_string(fdt, "compatible", "arm,gic-v3");
 	err = err ? err : fdt_property_u32(fdt, "#interrupt-cells", 3);
@@ -114,31 +122,30 @@ static int gic(void *fdt, const struct fdt_desc *d)
 	err = err ? err : fdt_property_u32(fdt, "#size-cells", 2);
 	err = err ? err : fdt_property(fdt, "ranges", NULL, 0);
 	err = err ? err : fdt_property_u32(fdt, "phandle", PHANDLE_GIC);
-	if (!err && d->gic_its.size) {
-		err = begin_node(fdt, "msi-controller", d->gic_its.base);
+	if (!err && its) {
+		err = begin_node(fdt, "msi-controller", its->base);
 		err = err ? err : fdt_property_string(fdt, "compatible", "arm,gic-v3-its");
 		err = err ? err : fdt_property(fdt, "msi-controller", NULL, 0);
 		err = err ? err : fdt_property_u32(fdt, "#msi-cells", 1);
-		err = err ? err : prop_reg(fdt, &d->gic_its);
+		err = err ? err : prop_reg(fdt, its);
 		err = err ? err : fdt_property_u32(fdt, "phandle", PHANDLE_ITS);
 		err = err ? err : fdt_end_node(fdt);
 	}
 	return err ? err : fdt_end_node(fdt);
 }
 
-static int uart(void *fdt, const struct fdt_desc *d)
+static int uart(void *fdt, const struct machine_region *r)
 {
-	uint32_t irq[] = { GIC_SPI, d->uart_spi, IRQ_LEVEL_HIGH };
-	int err = begin_node(fdt, "uart", d->uart.base);
+	int err = begin_node(fdt, "uart", r->base);
 
 	err = err ? err : fdt_property_string(fdt, "compatible", "ns16550a");
-	err = err ? err : prop_reg(fdt, &d->uart);
-	err = err ? err : prop_irqs(fdt, irq, 1);
+	err = err ? err : prop_reg(fdt, r);
+	err = err ? err : prop_irqs(fdt, &r->intid, 1);
 	err = err ? err : fdt_property_u32(fdt, "clock-frequency", 1843200);
 	return err ? err : fdt_end_node(fdt);
 }
 
-static int rtc(void *fdt, const struct fdt_desc *d)
+static int rtc(void *fdt, const struct machine_region *r)
 {
 	/* PL031 is an AMBA primecell: the bus wants an apb_pclk clock. */
 	static const char compat[] = "arm,pl031\0arm,primecell";
@@ -150,21 +157,20 @@ static int rtc(void *fdt, const struct fdt_desc *d)
 	err = err ? err : fdt_property_string(fdt, "clock-output-names", "clk24mhz");
 	err = err ? err : fdt_property_u32(fdt, "phandle", PHANDLE_CLK);
 	err = err ? err : fdt_end_node(fdt);
-	err = err ? err : begin_node(fdt, "rtc", d->rtc.base);
+	err = err ? err : begin_node(fdt, "rtc", r->base);
 	err = err ? err : fdt_property(fdt, "compatible", compat, sizeof(compat));
-	err = err ? err : prop_reg(fdt, &d->rtc);
+	err = err ? err : prop_reg(fdt, r);
 	err = err ? err : fdt_property_u32(fdt, "clocks", PHANDLE_CLK);
 	err = err ? err : fdt_property_string(fdt, "clock-names", "apb_pclk");
 	return err ? err : fdt_end_node(fdt);
 }
 
-static int pmu(void *fdt)
+static int pmu(void *fdt, const struct machine *m)
 {
-	static const uint32_t irq[] = { GIC_PPI, FDT_PPI_PMU, IRQ_LEVEL_HIGH };
 	int err = fdt_begin_node(fdt, "pmu");
 
 	err = err ? err : fdt_property_string(fdt, "compatible", "arm,armv8-pmuv3");
-	err = err ? err : prop_irqs(fdt, irq, 1);
+	err = err ? err : prop_irqs(fdt, &m->pmu_intid, 1);
 	return err ? err : fdt_end_node(fdt);
 }
 
@@ -173,7 +179,8 @@ static int chosen(void *fdt, const struct fdt_desc *d)
 	char path[64];
 	int err = fdt_begin_node(fdt, "chosen");
 
-	snprintf(path, sizeof(path), "/uart@%llx", (unsigned long long)d->uart.base);
+	snprintf(path, sizeof(path), "/uart@%llx",
+		 (unsigned long long)d->machine->region[MACHINE_UART].base);
 	if (d->bootargs) {
 		err = err ? err : fdt_property_string(fdt, "bootargs", d->bootargs);
 	}
@@ -187,10 +194,11 @@ static int chosen(void *fdt, const struct fdt_desc *d)
 
 int fdt_build(const struct fdt_desc *d, void *buf, size_t size)
 {
+	const struct machine *m = d->machine;
 	void *fdt = buf;
 	int err;
 
-	if (!d->ncpus || !d->mpidr || size > INT32_MAX) {
+	if (!m || !m->ncpus || !d->mpidr || size > INT32_MAX) {
 		return -EINVAL;
 	}
 	err = fdt_create(fdt, (int)size);
@@ -201,20 +209,20 @@ int fdt_build(const struct fdt_desc *d, void *buf, size_t size)
 	err = err ? err : fdt_property_u32(fdt, "#size-cells", 2);
 	err = err ? err : fdt_property_u32(fdt, "interrupt-parent", PHANDLE_GIC);
 	err = err ? err : chosen(fdt, d);
-	err = err ? err : begin_node(fdt, "memory", d->ram.base);
+	err = err ? err : begin_node(fdt, "memory", m->region[MACHINE_RAM].base);
 	err = err ? err : fdt_property_string(fdt, "device_type", "memory");
-	err = err ? err : prop_reg(fdt, &d->ram);
+	err = err ? err : prop_reg(fdt, &m->region[MACHINE_RAM]);
 	err = err ? err : fdt_end_node(fdt);
 	err = err ? err : cpus(fdt, d);
 	err = err ? err : psci(fdt, d);
-	err = err ? err : timer(fdt);
-	err = err ? err : gic(fdt, d);
-	err = err ? err : uart(fdt, d);
-	if (d->rtc.size) {
-		err = err ? err : rtc(fdt, d);
+	err = err ? err : timer(fdt, m);
+	err = err ? err : gic(fdt, m);
+	err = err ? err : uart(fdt, &m->region[MACHINE_UART]);
+	if (machine_region(m, MACHINE_RTC)) {
+		err = err ? err : rtc(fdt, &m->region[MACHINE_RTC]);
 	}
-	if (d->pmu) {
-		err = err ? err : pmu(fdt);
+	if (m->pmu_intid) {
+		err = err ? err : pmu(fdt, m);
 	}
 	err = err ? err : fdt_end_node(fdt);
 	err = err ? err : fdt_finish(fdt);

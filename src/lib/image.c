@@ -51,6 +51,11 @@ int image_layout(const struct image_info *info, uint64_t file_size, uint64_t ini
 	}
 	out->kernel = ram_base;
 	if (info->linux_image) {
+		/* A corrupt header could wrap the kernel's address around to pass the checks. */
+		if (info->text_offset > UINT64_MAX - ram_base ||
+		    info->image_size > UINT64_MAX - ram_base - info->text_offset) {
+			return -ERANGE;
+		}
 		out->kernel += info->text_offset;
 		if (info->image_size > footprint) {
 			footprint = info->image_size;

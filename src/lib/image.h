@@ -43,8 +43,10 @@ void image_parse(const void *buf, size_t len, struct image_info *out);
 /*
  * Place a kernel of @file_size bytes and an initrd of @initrd_size bytes
  * (0: none) in RAM [@ram_base, @ram_base + @ram_size). -EFBIG: the kernel
- * does not fit; -ENOSPC: kernel and initrd together do not fit; -EINVAL:
- * RAM base not 2 MiB aligned or RAM smaller than the DTB block.
+ * does not fit; -ERANGE: the Linux Image header's text_offset or image_size
+ * runs past the end of the 64-bit address space (a corrupt header);
+ * -ENOSPC: kernel and initrd together do not fit; -EINVAL: RAM base not
+ * 2 MiB aligned or RAM smaller than the DTB block.
  */
 int image_layout(const struct image_info *info, uint64_t file_size, uint64_t initrd_size,
 		 uint64_t ram_base, uint64_t ram_size, struct image_layout *out);

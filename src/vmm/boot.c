@@ -120,7 +120,18 @@ int boot_prepare(struct vmm *v)
 	image_parse(header, hlen, &v->info);
 	ret = image_layout(&v->info, v->kernel_size, v->initrd_size, v->ram.base, v->ram.size,
 			   &v->layout);
-	if (ret == -EFBIG) {
+	if (ret == -ERANGE) {
+		fprintf(stderr,
+			"hotvm: kernel '%s': corrupt Linux Image header: text_offset 0x%llx and "
+			"image_size 0x%llx run past the end of the address space\n",
+			cfg->kernel, (unsigned long long)v->info.text_offset,
+			(unsigned long long)v->info.image_size);
+	} else if (ret == -EFBIG && v->info.linux_image && v->info.text_offset >= v->ram.size) {
+		fprintf(stderr,
+			"hotvm: kernel '%s': Linux Image header's text_offset 0x%llx lies beyond "
+			"--mem %lu MiB\n",
+			cfg->kernel, (unsigned long long)v->info.text_offset, cfg->mem);
+	} else if (ret == -EFBIG) {
 		fprintf(stderr,
 			"hotvm: kernel '%s' (%s, %llu bytes in RAM) does not fit in --mem %lu MiB "
 			"(the last 2 MiB hold the DTB)\n",
@@ -144,30 +155,15 @@ int boot_dtb(struct vmm *v)
 	struct config *cfg = v->cfg;
 	char bootargs[4096];
 	struct fdt_desc d = {
-		.ram = { v->ram.base, v->ram.size },
-		.ncpus = v->ncpus,
+		.machine = &v->machine,
 		.mpidr = v->mpidr,
 		.psci_version = v->psci_version,
-		.gic_dist = { MAP_GIC_DIST, 0x10000 },
-		.gic_redist = { MAP_GIC_DIST - v->ncpus * MAP_GIC_REDIST_SIZE,
-				v->ncpus * MAP_GIC_REDIST_SIZE },
-		.uart = { MAP_UART, 8 },
-		.uart_spi = UART_SPI,
-		.pmu = cfg->pmu,
 		.bootargs = bootargs,
 		.initrd_start = v->layout.initrd,
 		.initrd_end = v->layout.initrd_end,
 	};
 	int ret;
 
-	if (cfg->irqchip == IRQCHIP_GICV3_ITS) {
-		d.gic_its.base = d.gic_redist.base - MAP_GIC_ITS_SIZE;
-		d.gic_its.size = MAP_GIC_ITS_SIZE;
-	}
-	if (!cfg->rtc_off) {
-		d.rtc.base = MAP_RTC;
-		d.rtc.size = 0x1000;
-	}
 	if (config_cmdline(cfg, bootargs, sizeof(bootargs))) {
 		fprintf(stderr, "hotvm: kernel command line too long\n");
 		return -E2BIG;

@@ -13,11 +13,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/kvm.h>
+
 #include "vmm/vmm.h"
 
 /* KVM's legacy PSCI 0.1 function IDs (KVM_PSCI_FN_BASE in asm/kvm.h). */
 #define KVM_PSCI_0_1_BASE	0x95c1ba5eu
 #define KVM_PSCI_0_1_COUNT	4
+_Static_assert(KVM_PSCI_0_1_BASE == KVM_PSCI_FN_BASE &&
+		       KVM_PSCI_FN_MIGRATE == KVM_PSCI_FN(KVM_PSCI_0_1_COUNT - 1),
+	       "KVM's PSCI 0.1 IDs differ from asm/kvm.h");
 
 int platform_bigendian(struct cpu *c, bool *be)
 {

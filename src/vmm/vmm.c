@@ -100,12 +100,12 @@ static void kick_handler(int sig)
 static void uart_irq(void *opaque, int level)
 {
 	struct vmm *v = opaque;
-	int ret = vm_irq(&v->kvm, 32 + UART_SPI, level);
+	int ret = vm_irq(&v->kvm, v->machine.region[MACHINE_UART].intid, level);
 
 	/* A lost UART interrupt would hang the guest's console: say so once. */
 	if (ret && !__atomic_exchange_n(&v->irq_failed, true, __ATOMIC_RELAXED)) {
-		vmm_log(LOG_ERROR, "cannot set the UART's interrupt line (SPI %u) to %d: %s",
-			UART_SPI, level, strerror(-ret));
+		vmm_log(LOG_ERROR, "cannot set the UART's interrupt line (INTID %u) to %d: %s",
+			v->machine.region[MACHINE_UART].intid, level, strerror(-ret));
 	}
 }
 
@@ -187,12 +187,20 @@ static int open_kvm(struct vmm *v)
 	return 0;
 }
 
+/* Lay out the machine (the vCPU count is final now) and give KVM its RAM. */
 static int map_ram(struct vmm *v)
 {
-	uint64_t size = (uint64_t)v->cfg->mem << 20;
+	const struct machine_region *ram = &v->machine.region[MACHINE_RAM];
+	uint64_t size;
+	char err[160];
 	void *hva;
 	int ret;
 
+	if (machine_layout(v->cfg, &v->machine, err, sizeof(err))) {
+		fprintf(stderr, "hotvm: %s\n", err);
+		return -EINVAL;
+	}
+	size = ram->size;
 	hva = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		   -1, 0);
 	if (hva == MAP_FAILED) {
@@ -201,8 +209,8 @@ static int map_ram(struct vmm *v)
 		return -ENOMEM;
 	}
 	madvise(hva, size, MADV_HUGEPAGE);
-	v->ram = (struct ram){ .base = MAP_RAM, .size = size, .hva = hva };
-	ret = vm_addmem(&v->kvm, MAP_RAM, hva, size);
+	v->ram = (struct ram){ .base = ram->base, .size = size, .hva = hva };
+	ret = vm_addmem(&v->kvm, ram->base, hva, size);
 	if (ret) {
 		fprintf(stderr, "hotvm: cannot give %lu MiB of RAM to KVM: %s\n", v->cfg->mem,
 			strerror(-ret));
@@ -216,13 +224,15 @@ static int map_ram(struct vmm *v)
  */
 static int create_cpus(struct vmm *v)
 {
-	unsigned int feat = v->cfg->pmu ? VCPU_FEAT_PMU : 0;
-	uint64_t redist = MAP_GIC_DIST - v->ncpus * MAP_GIC_REDIST_SIZE;
-	uint64_t its = v->cfg->irqchip == IRQCHIP_GICV3_ITS ? redist - MAP_GIC_ITS_SIZE : 0;
+	const struct machine *m = &v->machine;
+	const struct machine_region *its_region = machine_region(m, MACHINE_GIC_ITS);
+	unsigned int feat = m->pmu_intid ? VCPU_FEAT_PMU : 0;
+	uint64_t its = its_region ? its_region->base : 0;
 	unsigned int i;
 	int ret;
 
-	ret = gic_create(&v->kvm, &v->gic, MAP_GIC_DIST, redist, its);
+	ret = gic_create(&v->kvm, &v->gic, m->region[MACHINE_GIC_DIST].base,
+			 m->region[MACHINE_GIC_REDIST].base, its);
 	if (ret) {
 		fprintf(stderr, "hotvm: cannot create the in-kernel GICv3%s: %s\n",
 			its ? " with ITS" : "", strerror(-ret));
@@ -242,7 +252,7 @@ static int create_cpus(struct vmm *v)
 		pthread_cond_init(&c->wake, NULL);
 		ret = vcpu_create(&v->kvm, &c->vcpu, i);
 		ret = ret ? ret : vcpu_init(&c->vcpu, feat | (i ? VCPU_FEAT_POWER_OFF : 0));
-		ret = ret ? ret : (feat ? vcpu_pmuirq(&c->vcpu, PMU_INTID) : 0);
+		ret = ret ? ret : (feat ? vcpu_pmuirq(&c->vcpu, m->pmu_intid) : 0);
 		ret = ret ? ret : vcpu_getreg(&c->vcpu, kvm_mpidrreg(), &v->mpidr[i]);
 		if (ret) {
 			fprintf(stderr, "hotvm: cannot create vCPU %u: %s\n", i, strerror(-ret));
@@ -303,18 +313,25 @@ static int setup_firmware(struct vmm *v)
 	return platform_filter(v);
 }
 
+/* The devices decode exactly the regions the machine (and so the DT) gives them. */
+_Static_assert(MACHINE_UART_SIZE == UART_SIZE, "UART region differs from the device's");
+_Static_assert(MACHINE_RTC_SIZE == RTC_SIZE, "RTC region differs from the device's");
+
 static int setup_devices(struct vmm *v)
 {
+	const struct machine_region *uart = &v->machine.region[MACHINE_UART];
+	const struct machine_region *rtc = machine_region(&v->machine, MACHINE_RTC);
 	int ret;
 
-	v->uart = uart_create(MAP_UART, STDIN_FILENO, STDOUT_FILENO, uart_irq, v);
+	v->uart = uart_create(uart->base, STDIN_FILENO, STDOUT_FILENO, uart_irq, v);
 	if (!v->uart) {
 		return -ENOMEM;
 	}
-	ret = mmio_register(&v->mmio, MAP_UART, UART_SIZE, uart_mmio, v->uart);
-	if (!ret && !v->cfg->rtc_off) {
-		v->rtc = rtc_create(MAP_RTC);
-		ret = v->rtc ? mmio_register(&v->mmio, MAP_RTC, RTC_SIZE, rtc_mmio, v->rtc) : -ENOMEM;
+	ret = mmio_register(&v->mmio, uart->base, uart->size, uart_mmio, v->uart);
+	if (!ret && rtc) {
+		v->rtc = rtc_create(rtc->base);
+		ret = v->rtc ? mmio_register(&v->mmio, rtc->base, rtc->size, rtc_mmio, v->rtc) :
+			       -ENOMEM;
 	}
 	return ret;
 }

@@ -38,18 +38,9 @@
 #include "lib/exit.h"
 #include "lib/api.h"
 #include "lib/image.h"
+#include "lib/machine.h"
 #include "lib/ram.h"
 #include "lib/vmstate.h"
-
-/* kvmtool's arm64 memory map (reference section 4). */
-#define MAP_UART		0x01000000ull
-#define MAP_RTC			0x01010000ull
-#define MAP_GIC_DIST		(0x40000000ull - 0x10000ull)
-#define MAP_GIC_REDIST_SIZE	0x20000ull	/* per vCPU */
-#define MAP_GIC_ITS_SIZE	0x20000ull
-#define MAP_RAM			0x80000000ull
-#define UART_SPI		0		/* INTID 32 */
-#define PMU_INTID		(16 + 7)	/* PPI 7 */
 
 enum cpu_state {
 	CPU_PARKED,	/* thread waits in userspace; vCPU off */
@@ -120,6 +111,7 @@ struct vmm {
 	struct config *cfg;
 	bool psci_user;			/* SMCCC filter forwards PSCI to us */
 	struct exit_policy policy;
+	struct machine machine;		/* laid out once by map_ram() */
 
 	struct kvm_vm kvm;
 	struct kvm_gic gic;

@@ -91,6 +91,64 @@ START_TEST(test_layout)
 }
 END_TEST
 
+/*
+ * A header whose text_offset or image_size runs past the end of the 64-bit
+ * address space must be refused as such, not wrap to an address that
+ * passes the bounds checks.
+ */
+START_TEST(test_header_wrap)
+{
+	unsigned char h[IMAGE_HEADER_SIZE];
+	struct image_info info;
+	struct image_layout l;
+
+	/* BASE + text_offset wraps to 2 MiB: "below" the DTB, 40 MiB fit */
+	header(h, UINT64_MAX - BASE + 1 + 2 * MiB, 40 * MiB);
+	image_parse(h, sizeof(h), &info);
+	ck_assert_int_eq(image_layout(&info, 35 * MiB, 0, BASE, 256 * MiB, &l), -ERANGE);
+	header(h, UINT64_MAX, 40 * MiB);
+	image_parse(h, sizeof(h), &info);
+	ck_assert_int_eq(image_layout(&info, 35 * MiB, 0, BASE, 256 * MiB, &l), -ERANGE);
+	/* text_offset fine, image_size runs past 2^64 */
+	header(h, 0, UINT64_MAX - BASE + 1);
+	image_parse(h, sizeof(h), &info);
+	ck_assert_int_eq(image_layout(&info, 35 * MiB, 0, BASE, 256 * MiB, &l), -ERANGE);
+	header(h, 0x80000, UINT64_MAX);
+	image_parse(h, sizeof(h), &info);
+	ck_assert_int_eq(image_layout(&info, 35 * MiB, 0, BASE, 256 * MiB, &l), -ERANGE);
+
+	/* merely too big for this RAM: -EFBIG as before */
+	header(h, 1ull << 40, 40 * MiB);
+	image_parse(h, sizeof(h), &info);
+	ck_assert_int_eq(image_layout(&info, 35 * MiB, 0, BASE, 256 * MiB, &l), -EFBIG);
+	header(h, 0, 1ull << 40);
+	image_parse(h, sizeof(h), &info);
+	ck_assert_int_eq(image_layout(&info, 35 * MiB, 0, BASE, 256 * MiB, &l), -EFBIG);
+
+	/* whatever the header says, a placed kernel lies inside RAM, below the DTB */
+	for (int i = 0; i < 64; i++) {
+		static const uint64_t sizes[] = { 0, 1, 40 * MiB, 254 * MiB, UINT64_MAX };
+
+		for (unsigned int j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++) {
+			header(h, 1ull << i, sizes[j]);
+			image_parse(h, sizeof(h), &info);
+			if (image_layout(&info, 1 * MiB, 0, BASE, 256 * MiB, &l) == 0) {
+				ck_assert_uint_ge(l.kernel, BASE);
+				ck_assert_uint_le(l.kernel_end, l.dtb);
+				ck_assert_uint_le(l.kernel, l.kernel_end);
+			}
+			header(h, -(1ull << i), sizes[j]);
+			image_parse(h, sizeof(h), &info);
+			if (image_layout(&info, 1 * MiB, 0, BASE, 256 * MiB, &l) == 0) {
+				ck_assert_uint_ge(l.kernel, BASE);
+				ck_assert_uint_le(l.kernel_end, l.dtb);
+				ck_assert_uint_le(l.kernel, l.kernel_end);
+			}
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_ram)
 {
 	static uint8_t mem[4096];
@@ -146,6 +204,7 @@ int main(void)
 
 	tcase_add_test(tc, test_parse);
 	tcase_add_test(tc, test_layout);
+	tcase_add_test(tc, test_header_wrap);
 	tcase_add_test(tc, test_ram);
 	tcase_add_test(tc, test_exit);
 	suite_add_tcase(s, tc);
