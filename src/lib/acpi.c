@@ -7,6 +7,7 @@
  * spcr.c, evged.c, pptt.c; drivers/irqchip/irq-gic-v3.c).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/acpi.h"
@@ -76,7 +77,7 @@ uint8_t acpi_sum(const void *p, size_t len)
 	return s;
 }
 
-/* Reserve @len zeroed bytes at the next 8-byte boundary; NULL if no room. */
+/* Reserve @len bytes at the next 8-byte boundary, zeroed with the padding; NULL if no room. */
 static uint8_t *blob_alloc(struct blob *b, size_t len)
 {
 	size_t off = (b->len + 7) & ~(size_t)7;
@@ -86,7 +87,7 @@ static uint8_t *blob_alloc(struct blob *b, size_t len)
 		return NULL;
 	}
 	p = b->buf + off;
-	memset(p, 0, len);
+	memset(b->buf + b->len, 0, off - b->len + len);
 	b->len = off + len;
 	return p;
 }
@@ -455,37 +456,71 @@ static void dsdt_uart(struct aml *a, const struct acpi_config *cfg)
 	aml_end(a);
 }
 
+static void dsdt_body(struct aml *a, const struct acpi_config *cfg)
+{
+	aml_scope_begin(a, "\\_SB");
+	if (cfg->hp_base) {
+		dsdt_hotplug_methods(a, cfg);
+	}
+	for (unsigned int i = 0; i < cfg->ncpus; i++) {
+		dsdt_cpu(a, cfg, i);
+	}
+	if (cfg->hp_base) {
+		dsdt_scan_methods(a, cfg);
+		dsdt_ged(a, cfg);
+	}
+	if (cfg->uart) {
+		dsdt_uart(a, cfg);
+	}
+	aml_end(a);
+}
+
+/*
+ * The AML is measured first, then encoded in a scratch buffer (the encoder
+ * needs AML_SLACK bytes beyond the final length) and copied into place, so
+ * that the DSDT fits whenever its final size does.
+ */
 static uint8_t *build_dsdt(struct blob *b, const struct acpi_config *cfg, int *err)
 {
-	uint8_t *t = blob_alloc(b, HDR_LEN);
+	uint8_t *t = blob_alloc(b, HDR_LEN), *scratch;
 	struct aml a;
+	size_t len;
 
 	if (!t) {
 		*err = -ENOSPC;
 		return NULL;
 	}
-	aml_init(&a, t + HDR_LEN, b->size - b->len);
-	aml_scope_begin(&a, "\\_SB");
-	if (cfg->hp_base) {
-		dsdt_hotplug_methods(&a, cfg);
-	}
-	for (unsigned int i = 0; i < cfg->ncpus; i++) {
-		dsdt_cpu(&a, cfg, i);
-	}
-	if (cfg->hp_base) {
-		dsdt_scan_methods(&a, cfg);
-		dsdt_ged(&a, cfg);
-	}
-	if (cfg->uart) {
-		dsdt_uart(&a, cfg);
-	}
-	aml_end(&a);
+	aml_init(&a, NULL, 0);
+	dsdt_body(&a, cfg);
 	*err = aml_error(&a);
 	if (*err) {
 		return NULL;
 	}
-	b->len += a.len;
-	table_header(t, "DSDT", (uint32_t)(HDR_LEN + a.len), 2); /* 2: 64-bit integers */
+	len = a.len;
+	if (len > b->size - b->len || HDR_LEN + len > UINT32_MAX) {
+		*err = -ENOSPC;
+		return NULL;
+	}
+	scratch = malloc(len + AML_SLACK);
+	if (!scratch) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	aml_init(&a, scratch, len + AML_SLACK);
+	dsdt_body(&a, cfg);
+	*err = aml_error(&a);
+	if (!*err && a.len != len) {
+		*err = -EINVAL;
+	}
+	if (!*err) {
+		memcpy(t + HDR_LEN, scratch, len);
+	}
+	free(scratch);
+	if (*err) {
+		return NULL;
+	}
+	b->len += len;
+	table_header(t, "DSDT", (uint32_t)(HDR_LEN + len), 2); /* 2: 64-bit integers */
 	table_checksum(t);
 	return t;
 }

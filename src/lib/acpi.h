@@ -57,7 +57,7 @@ struct acpi_config {
  * Build RSDP, XSDT, FADT, MADT, GTDT, SPCR (if uart), PPTT, DSDT into
  * @buf (@size bytes), laid out for guest physical address @gpa (all pointers
  * inside the tables are absolute GPAs). Returns the bytes used, or a negative
- * errno (-ENOSPC: @size too small, -EINVAL: bad config). *@rsdp_gpa gets the
+ * errno (-ENOSPC: @size too small, -EINVAL: bad config, -ENOMEM). *@rsdp_gpa gets the
  * RSDP's address.
  *
  * The PL031 (rtc) is not described: Linux has no ACPI match for rtc-pl031

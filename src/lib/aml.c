@@ -49,10 +49,14 @@ void aml_init(struct aml *a, uint8_t *buf, size_t size)
 
 int aml_error(const struct aml *a)
 {
-	if (a->bad || a->depth) {
+	/* after an overflow, constructs stay open: that is no misuse */
+	if (a->bad) {
 		return -EINVAL;
 	}
-	return a->overflow ? -ENOSPC : 0;
+	if (a->overflow) {
+		return -ENOSPC;
+	}
+	return a->depth ? -EINVAL : 0;
 }
 
 static bool aml_ok(const struct aml *a)
@@ -63,6 +67,10 @@ static bool aml_ok(const struct aml *a)
 void aml_bytes(struct aml *a, const void *p, size_t n)
 {
 	if (!aml_ok(a)) {
+		return;
+	}
+	if (!a->buf) {
+		a->len += n; /* measuring */
 		return;
 	}
 	if (n > a->size - a->len) {
@@ -158,8 +166,10 @@ static void pkg_close(struct aml *a)
 		a->bad = true;
 		return;
 	}
-	memmove(a->buf + start - PKGLEN_RESERVE + n, a->buf + start, body);
-	memcpy(a->buf + start - PKGLEN_RESERVE, enc, n);
+	if (a->buf) {
+		memmove(a->buf + start - PKGLEN_RESERVE + n, a->buf + start, body);
+		memcpy(a->buf + start - PKGLEN_RESERVE, enc, n);
+	}
 	a->len -= PKGLEN_RESERVE - n;
 	a->depth--;
 }
@@ -503,8 +513,10 @@ void aml_buffer_end(struct aml *a)
 	n = a->len - o->data;
 	aml_init(&enc, tmp, sizeof(tmp));
 	aml_int(&enc, n);
-	memmove(a->buf + o->start + enc.len, a->buf + o->data, n);
-	memcpy(a->buf + o->start, tmp, enc.len);
+	if (a->buf) {
+		memmove(a->buf + o->start + enc.len, a->buf + o->data, n);
+		memcpy(a->buf + o->start, tmp, enc.len);
+	}
 	a->len -= BUFSIZE_RESERVE - enc.len;
 	pkg_close(a);
 }

@@ -24,6 +24,12 @@
 #include <stdint.h>
 
 #define AML_DEPTH 16
+/*
+ * While constructs are open the output is longer than it will be once they
+ * are closed (a 4-byte PkgLength reserved for each, 5 bytes for a buffer's
+ * size): room an encoder needs beyond its final length.
+ */
+#define AML_SLACK (4 * AML_DEPTH + 5)
 
 /* One-byte opcodes used as operators (aml_op) */
 #define AML_ZERO	  0x00
@@ -80,6 +86,7 @@ struct aml {
 	} open[AML_DEPTH];
 };
 
+/* @buf NULL: measure only (->len is the final length; nothing is written) */
 void aml_init(struct aml *a, uint8_t *buf, size_t size);
 /* 0: complete and balanced; -ENOSPC: the buffer was too small; -EINVAL: misuse */
 int aml_error(const struct aml *a);
