@@ -228,8 +228,8 @@ static uint8_t *build_spcr(struct blob *b, const struct acpi_config *cfg)
 
 /*
  * PPTT: one physical package holding every possible vCPU as a leaf whose
- * ACPI processor ID is its GICC UID. Without it Linux 6.12 cannot build the
- * cache topology and logs a sysfs duplicate for /devices/cache.
+ * ACPI processor ID is its GICC UID (drivers/acpi/pptt.c). A probe of
+ * Linux 6.12 without a PPTT logged a sysfs duplicate for /devices/cache.
  */
 static uint8_t *build_pptt(struct blob *b, const struct acpi_config *cfg)
 {
