@@ -55,8 +55,10 @@ struct acpi_config {
 
 /*
  * Build RSDP, XSDT, FADT, MADT, GTDT, SPCR (if uart), PPTT, DSDT into
- * @buf (@size bytes), laid out for guest physical address @gpa (all pointers
- * inside the tables are absolute GPAs). Returns the bytes used, or a negative
+ * @buf (@size bytes), laid out for guest physical address @gpa (16-byte
+ * aligned; all pointers inside the tables are absolute GPAs; the RSDP comes
+ * first, padding is zeroed, the output is deterministic; the DSDT is encoded
+ * in a malloc'd scratch buffer first). Returns the bytes used, or a negative
  * errno (-ENOSPC: @size too small, -EINVAL: bad config, -ENOMEM). *@rsdp_gpa gets the
  * RSDP's address.
  *
