@@ -1,8 +1,9 @@
 # hotvm: an arm64 KVM VMM with the guest firmware interface in userspace.
 #
 #   make              build/hotvm (static aarch64; cross-compiled on other hosts)
-#   make check        unit tests (ASan+UBSan), short fuzz runs, end-to-end tests
-#                     on real arm64 KVM (emulated arm64 host on x86_64)
+#   make check        unit tests (ASan+UBSan), ACPI tables checked by iasl,
+#                     short fuzz runs, end-to-end tests on real arm64 KVM
+#                     (emulated arm64 host on x86_64)
 #   make demo         the hot-plug demo
 #   make fuzz         long fuzzing runs          make bench   benchmarks
 #   make setup        install/download what the build and tests need
@@ -92,6 +93,20 @@ $(B)/unit/%: tests/unit/%.c $(H_OBJ)
 .PHONY: unit
 unit: $(UNIT_BIN)
 	$(PYTHON) tools/runtests unit $(UNIT_BIN)
+
+# The ACPI tables checked with ACPICA's iasl (tools/acpicheck), and the
+# disassembly of a small configuration kept in docs/acpi-tables.dsl.
+ACPI_OBJ := $(H_OBJ_DIR)/src/lib/acpi.o $(H_OBJ_DIR)/src/lib/aml.o
+
+$(B)/tools/acpidump: tools/acpidump.c $(ACPI_OBJ)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HCFLAGS) -o $@ $< $(ACPI_OBJ)
+
+.PHONY: acpi-check acpi-doc
+acpi-check: $(B)/tools/acpidump
+	tools/acpicheck $(B)/tools/acpidump
+acpi-doc: $(B)/tools/acpidump
+	tools/acpicheck --write-doc $(B)/tools/acpidump
 
 # libFuzzer targets: tests/fuzz/fuzz_*.c over the host-independent code.
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
