@@ -58,6 +58,9 @@ static const struct opt run_opts[] = {
 	CHOICE("irqchip", irqchip, "gicv3|gicv3-its", "interrupt controller (default gicv3)",
 	       irqchip_choices),
 	FLAG("pmu", pmu, "give the guest a PMUv3"),
+	FLAG("acpi", acpi,
+	     "boot a Linux Image on ACPI tables found through an EFI system table "
+	     "that hotvm builds (no firmware; raw binaries keep the DT)"),
 	FLAG("nodefaults", nodefaults, "no implicit kernel parameters (console=ttyS0)"),
 	STR("network", 'n', network, "mode=none",
 	    "networking: only mode=none (hotvm has no network devices)"),
@@ -171,11 +174,14 @@ void config_help(FILE *f)
 	fprintf(f, "\n"
 		   "Machine: RAM at 0x80000000, 16550 UART at 0x01000000 (stdin/stdout),\n"
 		   "PL031 RTC at 0x01010000, GICv3 below 0x40000000, DTB in the last 2 MiB\n"
-		   "of RAM (x0 at entry). kvmtool options for devices hotvm lacks (--disk,\n"
+		   "of RAM (x0 at entry). With --acpi that DTB holds only /chosen, and the\n"
+		   "rest of that 2 MiB block holds an EFI system table, the EFI memory map\n"
+		   "and the ACPI tables. kvmtool options for devices hotvm lacks (--disk,\n"
 		   "--9p, --tty, --vfio-pci, ...) are refused.\n"
 		   "\n"
-		   "Reset: on SYSTEM_RESET the images (kernel, initrd, DTB) are reloaded and\n"
-		   "every vCPU reset, but the rest of RAM is kept (a warm reset): a guest may\n"
+		   "Reset: on SYSTEM_RESET the images (kernel, initrd, DTB; with --acpi also\n"
+		   "the EFI and ACPI tables, rebuilt) are reloaded and every vCPU reset, but\n"
+		   "the rest of RAM is kept (a warm reset): a guest may\n"
 		   "keep data such as a reboot counter in RAM outside its images.\n"
 		   "\n"
 		   "Exit status: 0 guest SYSTEM_OFF (or reset with --reboot=exit); 1 error\n"

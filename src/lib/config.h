@@ -35,6 +35,7 @@ struct config {
 	const char *api_socket;		/* control API (issue 5) */
 	bool rtc_off;
 	int seccomp;			/* enum config_seccomp (docs/seccomp.md) */
+	bool acpi;			/* ACPI tables, no DT (Linux Image only; efi.h) */
 	/* which options were given */
 	bool cpus_set, max_cpus_set, mem_set;
 	bool console_set, irqchip_set, loglevel_set, psci_set, reboot_set;

@@ -13,10 +13,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dev/rtc.h"
+#include "dev/uart.h"
+#include "lib/acpi.h"
+#include "lib/efi.h"
 #include "lib/fdt.h"
 #include "vmm/vmm.h"
 
 #define DTB_BUF_SIZE 0x100000	/* 1 MiB: 512 cpu nodes need about 60 KiB */
+#define ACPI_DTB_SIZE EFI_ALIGN	/* --acpi: the /chosen-only DTB, then the EFI region */
 
 /*
  * Open @path for the VM's lifetime if it is a non-empty regular file of at
@@ -118,6 +123,13 @@ int boot_prepare(struct vmm *v)
 		return ret;
 	}
 	image_parse(header, hlen, &v->info);
+	if (cfg->acpi && !v->info.linux_image) {
+		fprintf(stderr,
+			"hotvm: --acpi boots a Linux Image through EFI tables; '%s' is a raw binary "
+			"(no arm64 Image header), which gets the device tree: drop --acpi\n",
+			cfg->kernel);
+		return -EINVAL;
+	}
 	ret = image_layout(&v->info, v->kernel_size, v->initrd_size, v->ram.base, v->ram.size,
 			   &v->layout);
 	if (ret == -ERANGE) {
@@ -172,6 +184,9 @@ int boot_dtb(struct vmm *v)
 	if (!v->dtb) {
 		return -ENOMEM;
 	}
+	if (cfg->acpi) {
+		return 0; /* boot_acpi() builds it with the tables, at every boot */
+	}
 	ret = fdt_build(&d, v->dtb, DTB_BUF_SIZE);
 	if (ret < 0) {
 		fprintf(stderr, "hotvm: cannot build the device tree: %s\n", strerror(-ret));
@@ -204,12 +219,96 @@ static int load_file(struct vmm *v, uint64_t gpa, const struct boot_file *f)
 	return read_image(f, dst, f->size, 0);
 }
 
+/*
+ * --acpi: what a firmware-less ACPI boot needs (lib/efi.h), built again at
+ * every boot. The DTB block at the top of RAM holds the /chosen-only DTB in
+ * its first 64 KiB and, from there to the end of RAM, the EFI region: the
+ * system table and memory map (EFI_HEAD_SIZE), then the ACPI tables,
+ * written straight into guest RAM. The DTB goes to v->dtb for boot_load().
+ */
+static int boot_acpi(struct vmm *v)
+{
+	struct config *cfg = v->cfg;
+	uint64_t ram_end = v->ram.base + v->ram.size;
+	uint64_t mpidr[CONFIG_MAX_CPUS];
+	struct efi_desc d = {
+		.ram = { v->ram.base, v->ram.size },
+		.loaded = {
+			{ v->layout.kernel, v->layout.kernel_end - v->layout.kernel },
+			{ v->layout.initrd, v->layout.initrd_end - v->layout.initrd },
+			{ v->layout.dtb, ACPI_DTB_SIZE },
+		},
+		.region = { v->layout.dtb + ACPI_DTB_SIZE, ram_end - v->layout.dtb - ACPI_DTB_SIZE },
+	};
+	const struct machine *m = &v->machine;
+	const struct machine_region *its = machine_region(m, MACHINE_GIC_ITS);
+	const struct machine_region *rtc = machine_region(m, MACHINE_RTC);
+	struct acpi_config a = {
+		.ncpus = v->ncpus,
+		.mpidr = mpidr,
+		.nenabled = v->nenabled,
+		.gicd = m->region[MACHINE_GIC_DIST].base,
+		.gicr = m->region[MACHINE_GIC_REDIST].base,
+		.gicr_size = m->region[MACHINE_GIC_REDIST].size,
+		.its = its ? its->base : 0,
+		.uart = m->region[MACHINE_UART].base,
+		.uart_size = m->region[MACHINE_UART].size,
+		.uart_gsi = m->region[MACHINE_UART].intid,
+		/* the PL031 has no interrupt here: rtc_gsi stays 0 */
+		.rtc = rtc ? rtc->base : 0,
+		.rtc_size = rtc ? rtc->size : 0,
+		.pmu_gsi = m->pmu_intid,
+		.psci_hvc = true, /* hotvm's PSCI and KVM's are both HVC */
+	};
+	struct efi_info info;
+	char bootargs[4096];
+	uint8_t *region;
+	long n;
+	int ret;
+
+	for (unsigned int i = 0; i < v->ncpus && i < CONFIG_MAX_CPUS; i++) {
+		mpidr[i] = v->mpidr[i] & 0xff00ffffffull; /* affinity fields only */
+	}
+	region = ram_ptr(&v->ram, d.region.base, d.region.size);
+	if (!region) {
+		fprintf(stderr, "hotvm: EFI region outside guest RAM (internal error)\n");
+		return -EFAULT;
+	}
+	n = acpi_build(&a, d.region.base + EFI_HEAD_SIZE, region + EFI_HEAD_SIZE,
+		       d.region.size - EFI_HEAD_SIZE, &d.rsdp);
+	if (n < 0) {
+		fprintf(stderr, "hotvm: cannot build the ACPI tables (%zu bytes of room): %s\n",
+			(size_t)(d.region.size - EFI_HEAD_SIZE), strerror((int)-n));
+		return (int)n;
+	}
+	ret = efi_build(&d, region, EFI_HEAD_SIZE, &info);
+	if (ret) {
+		fprintf(stderr, "hotvm: cannot build the EFI tables: %s\n", strerror(-ret));
+		return ret;
+	}
+	if (config_cmdline(cfg, bootargs, sizeof(bootargs))) {
+		fprintf(stderr, "hotvm: kernel command line too long\n");
+		return -E2BIG;
+	}
+	ret = efi_fdt_build(bootargs, v->layout.initrd, v->layout.initrd_end, &info, v->dtb,
+			    ACPI_DTB_SIZE);
+	if (ret < 0) {
+		fprintf(stderr, "hotvm: cannot build the /chosen device tree: %s\n", strerror(-ret));
+		return ret;
+	}
+	v->dtb_size = (size_t)ret;
+	return 0;
+}
+
 int boot_load(struct vmm *v)
 {
 	int ret = load_file(v, v->layout.kernel, &v->kernel);
 
 	if (!ret && v->initrd.fd >= 0) {
 		ret = load_file(v, v->layout.initrd, &v->initrd);
+	}
+	if (!ret && v->cfg->acpi) {
+		ret = boot_acpi(v);
 	}
 	if (!ret) {
 		ret = copy_in(v, v->layout.dtb, v->dtb, v->dtb_size);

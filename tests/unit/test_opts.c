@@ -77,6 +77,14 @@ START_TEST(test_defaults_and_help)
 	ck_assert_int_eq(cfg.psci_version, PSCI_V0_2);
 	ck_assert_int_eq(PARSE("--help"), 1);
 	ck_assert_int_eq(PARSE("-k", "x", "-h"), 1);
+
+	/* --acpi: off by default; KVM's PSCI is HVC too, so --psci=kernel goes */
+	ck_assert_int_eq(PARSE("-k", "x"), 0);
+	ck_assert(!cfg.acpi);
+	ck_assert_int_eq(PARSE("-k", "x", "--acpi", "--psci=kernel"), 0);
+	ck_assert(cfg.acpi);
+	ck_assert_int_eq(PARSE("-k", "x", "--acpi=yes"), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--acpi takes no value"));
 }
 END_TEST
 
@@ -169,6 +177,7 @@ START_TEST(test_help_text)
 	ck_assert_ptr_nonnull(strstr(text, "--reboot reset|exit"));
 	ck_assert_ptr_nonnull(strstr(text, "--seccomp on|off"));
 	ck_assert_ptr_nonnull(strstr(text, "-k, --kernel FILE"));
+	ck_assert_ptr_nonnull(strstr(text, "--acpi "));
 	ck_assert_ptr_nonnull(strstr(text, "rest of RAM is kept"));
 	ck_assert_ptr_null(strstr(text, "-d, --disk"));
 	free(text);
