@@ -243,20 +243,20 @@ static struct fw_range *fw_route(struct fw *fw, uint32_t id)
  * if no service owns @id; else the range, with *@ok telling whether the
  * service has that function (else it is answered NOT_SUPPORTED).
  */
-static struct fw_range *fw_resolve(struct fw *fw, uint32_t id, struct fw_fn *fn, bool *ok)
+static struct fw_range *fw_resolve(struct fw *fw, uint32_t *id, struct fw_fn *fn, bool *ok)
 {
 	struct fw_range *r;
 
 	*ok = false;
-	if (!smccc_normalise(&id)) {
+	if (!smccc_normalise(id)) {
 		return NULL;
 	}
-	r = fw_route(fw, id);
+	r = fw_route(fw, *id);
 	if (!r) {
 		return NULL;
 	}
 	memset(fn, 0, sizeof(*fn));
-	*ok = r->svc.lookup(r->svc.opaque, id, fn) && fn->handler;
+	*ok = r->svc.lookup(r->svc.opaque, *id, fn) && fn->handler;
 	if (fn->nargs > FW_NARGS) {
 		fn->nargs = FW_NARGS;
 	}
@@ -270,7 +270,7 @@ int fw_argc(struct fw *fw, uint32_t id)
 	int n = 0;
 
 	pthread_mutex_lock(&fw->lock);
-	if (fw_resolve(fw, id, &fn, &ok) && ok) {
+	if (fw_resolve(fw, &id, &fn, &ok) && ok) {
 		n = (int)fn.nargs;
 	}
 	pthread_mutex_unlock(&fw->lock);
@@ -284,7 +284,7 @@ enum fw_fate fw_call(struct fw *fw, unsigned int cpu, struct fw_call *c)
 	void *opaque = NULL;
 	struct fw_fn fn;
 	unsigned int i;
-	uint32_t id;
+	uint32_t id = c->id;
 
 	memset(c->ret, 0, sizeof(c->ret));
 	memset(&c->out, 0, sizeof(c->out));
@@ -303,7 +303,7 @@ enum fw_fate fw_call(struct fw *fw, unsigned int cpu, struct fw_call *c)
 			fw_leave(fw, cpu);
 		}
 		fw->cpu[cpu].calls++;
-		r = fw_resolve(fw, c->id, &fn, &found);
+		r = fw_resolve(fw, &id, &fn, &found);	/* id: SVE hint stripped */
 	}
 	if (r) {
 		r->calls++;
@@ -333,8 +333,6 @@ enum fw_fate fw_call(struct fw *fw, unsigned int cpu, struct fw_call *c)
 			return c->fate;
 		}
 	}
-	id = c->id;
-	smccc_normalise(&id);
 	for (i = 0; i < FW_NARGS; i++) {
 		if (i >= fn.nargs) {
 			c->args[i] = 0;

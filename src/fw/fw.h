@@ -160,7 +160,7 @@ struct fw_call {
 	enum fw_fate fate;
 	uint64_t ret[FW_NRETS];		/* x0..x17 results */
 	unsigned int nret;		/* how many of ret[] to write (from x0) */
-	struct {
+	struct fw_fate_detail {
 		bool powerdown;		/* SUSPEND: power-down (else standby) */
 		bool system;		/* SUSPEND: it was SYSTEM_SUSPEND */
 		uint64_t entry;		/* SUSPEND power-down: resume here */

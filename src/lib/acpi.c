@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fw/fw.h"
 #include "lib/acpi.h"
 #include "lib/aml.h"
 
@@ -35,7 +36,6 @@
 #define MADT_ITS	0x0f
 #define GICC_ENABLED	0x1
 #define GICC_ONLINE_CAP 0x8	/* ACPI 6.5: may be enabled at run time */
-#define MPIDR_AFF_MASK	0xff00ffffffull
 
 #define FADT_HW_REDUCED	(1u << 20)
 #define ARM_PSCI	0x1
@@ -163,7 +163,7 @@ static uint8_t *build_madt(struct blob *b, const struct acpi_config *cfg)
 		put32(p + 20, cfg->pmu_gsi);	/* level triggered (flags bit 1 clear) */
 		/* GICC/GICV/GICH bases, VGIC maintenance interrupt: none */
 		put64(p + 60, 0);	/* GICR base: the GICR structure below */
-		put64(p + 68, cfg->mpidr[i] & MPIDR_AFF_MASK);
+		put64(p + 68, cfg->mpidr[i] & FW_MPIDR_AFF_MASK);
 	}
 	p[0] = MADT_GICD;
 	p[1] = GICD_LEN;

@@ -267,7 +267,7 @@ static int boot_acpi(struct vmm *v)
 	int ret;
 
 	for (unsigned int i = 0; i < v->ncpus && i < CONFIG_MAX_CPUS; i++) {
-		mpidr[i] = v->mpidr[i] & 0xff00ffffffull; /* affinity fields only */
+		mpidr[i] = v->mpidr[i] & FW_MPIDR_AFF_MASK;
 	}
 	region = ram_ptr(&v->ram, d.region.base, d.region.size);
 	if (!region) {

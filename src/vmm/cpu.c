@@ -155,7 +155,7 @@ static enum exit_action hypercall(struct cpu *c, const struct exit_info *e, stru
 static int suspend(struct cpu *c, const struct fw_call *call)
 {
 	c->suspended = true;
-	c->suspend = *call;
+	c->suspend = call->out;
 	api_emit(c->vmm->api, call->out.system ? "system-suspend" : "cpu-suspend",
 		 (int)c->index);
 	return vcpu_setmp(&c->vcpu, VCPU_MP_SUSPENDED);
@@ -174,7 +174,7 @@ static int wake(struct cpu *c)
 		return -EINVAL;
 	}
 	api_emit(c->vmm->api, "cpu-resume", (int)c->index);
-	if (c->suspend.out.powerdown) {
+	if (c->suspend.powerdown) {
 		/*
 		 * The power-down state lost the CPU context: resume like CPU_ON,
 		 * in the CPU's own endianness. The generic timer is always-on
@@ -190,7 +190,7 @@ static int wake(struct cpu *c)
 			ret = vcpu_getreg(&c->vcpu, kvm_timerreg(i), &timer[i]);
 		}
 		ret = ret ? ret :
-			    enter_at(c, c->suspend.out.entry, c->suspend.out.context_id, be);
+			    enter_at(c, c->suspend.entry, c->suspend.context_id, be);
 		for (i = 0; i < KVM_TIMER_NREGS && !ret; i++) {
 			ret = vcpu_setreg(&c->vcpu, kvm_timerreg(i), timer[i]);
 		}

@@ -95,7 +95,7 @@ struct cpu {
 
 	/* the vCPU thread's own: the suspend its last firmware call entered */
 	bool suspended;
-	struct fw_call suspend;	/* its fate: standby or power-down, resume point */
+	struct fw_fate_detail suspend;	/* standby or power-down, resume point */
 	struct cpu_stats stats;
 };
 
