@@ -341,13 +341,18 @@ int ctl_main(int argc, char **argv)
 			return 2;
 		}
 	}
-	/* Options may also follow the command: hotvm ctl ... resize --cpus 3 */
+	/* Options may also follow the command, before or after its argument:
+	 * hotvm ctl ... resize --cpus 3, hotvm ctl ... cpu-remove 2 --timeout 5 */
 	if (optind >= argc) {
 		fprintf(stderr, "hotvm ctl: no command given\n\n%s", ctl_usage);
 		return 2;
 	}
-	op = argv[optind++];
-	while ((opt = getopt_long(argc, argv, "+hc:", opts, NULL)) != -1) {
+	op = argv[optind];
+	/* A fresh scan of what follows (optind 0 resets getopt; op is argv[0]). */
+	argc -= optind;
+	argv += optind;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "hc:", opts, NULL)) != -1) {
 		if (opt == 'c') {
 			cpus = optarg;
 		} else if (opt == 't') {
