@@ -1054,6 +1054,15 @@ static void guest_eject(unsigned int cpu)
 	hp_wr(ACPI_HP_EJECT, 1);
 }
 
+/* Wait (5 s at most) until the server has asked the guest to eject @cpu. */
+static void wait_removing(unsigned int cpu)
+{
+	for (int i = 0; i < 5000 && !cpuhp_removing(hp, cpu); i++) {
+		usleep(1000);
+	}
+	ck_assert_msg(cpuhp_removing(hp, cpu), "no removal of vCPU %u under way", cpu);
+}
+
 /* No line from @fd within @ms. */
 static void no_answer(int fd, int ms)
 {
@@ -1088,6 +1097,7 @@ START_TEST(test_acpi_add_remove)
 	/* cpu-remove of an online vCPU: the answer waits for the guest ... */
 	put(fd, "{\"op\":\"cpu-remove\",\"cpu\":2,\"id\":7}\n");
 	put(fd, "{\"op\":\"status\",\"id\":8}\n"); /* ... and so do later requests */
+	wait_removing(2);
 	no_answer(fd, 300);
 	expect_error(client(), "{\"op\":\"cpu-add\",\"cpu\":2}\n", "busy");
 	ck_assert_uint_eq(guest_scan(), 1);
@@ -1138,7 +1148,7 @@ START_TEST(test_acpi_timeout)
 	ck_assert_uint_eq(guest_scan(), 0); /* no stale eject request left */
 	/* The guest reads the request but does not eject. */
 	put(fd, "{\"op\":\"cpu-remove\",\"cpu\":1,\"timeout\":1}\n");
-	no_answer(fd, 200);
+	wait_removing(1);
 	ck_assert_uint_eq(guest_scan(), 1);
 	r = get(fd);
 	ck_assert_str_eq(errcode(r), "timed-out");
@@ -1147,9 +1157,8 @@ START_TEST(test_acpi_timeout)
 	ck_assert(fw_enabled(fw, 1));
 	/* and then a removal the guest completes */
 	put(fd, "{\"op\":\"cpu-remove\",\"cpu\":1}\n");
-	while (guest_scan() == 0) {
-		usleep(1000);
-	}
+	wait_removing(1);
+	ck_assert_uint_eq(guest_scan(), 1);
 	guest_eject(1);
 	r = get(fd);
 	ck_assert(ok(r));
@@ -1167,25 +1176,23 @@ START_TEST(test_acpi_clients)
 	/* Two clients remove vCPU 1: one eject request, both answered by the eject. */
 	put(a, "{\"op\":\"cpu-remove\",\"cpu\":1}\n");
 	put(b, "{\"op\":\"cpu-remove\",\"cpu\":1}\n");
-	while (!cpuhp_removing(hp, 1)) {
-		usleep(1000);
-	}
-	usleep(100000);
+	wait_removing(1);
+	usleep(300000); /* the server reads b's request too; it joins a's */
 	ck_assert_uint_eq(guest_scan(), 1);
 	guest_eject(1);
 	r = get(a);
 	ck_assert(ok(r));
+	ck_assert_str_eq(field(r, "changed"), "true");
 	json_object_put(r);
 	r = get(b);
 	ck_assert(ok(r));
+	ck_assert_str_eq(field(r, "changed"), "true");
 	json_object_put(r);
 	/* A client that hangs up while waiting withdraws its removal. */
 	expect_ok(a, "{\"op\":\"cpu-add\",\"cpu\":1}\n");
 	ck_assert_uint_eq(guest_scan(), 1);
 	put(b, "{\"op\":\"cpu-remove\",\"cpu\":1}\n");
-	while (!cpuhp_removing(hp, 1)) {
-		usleep(1000);
-	}
+	wait_removing(1);
 	close(b);
 	for (int i = 0; i < 5000 && cpuhp_removing(hp, 1); i++) {
 		usleep(1000);
@@ -1225,9 +1232,7 @@ START_TEST(test_acpi_resize_and_reset)
 	ck_assert_int_eq(fw_online(fw, 3), 0);
 	/* Shrink to 1: eject requests for 3, 2 and 1 (3 is on: the guest offlines it). */
 	put(fd, "{\"op\":\"resize\",\"cpus\":1}\n");
-	while (!cpuhp_removing(hp, 1)) {
-		usleep(1000);
-	}
+	wait_removing(1);
 	ck_assert_uint_eq(guest_scan(), 3);
 	guest_eject(3);
 	guest_eject(2);
@@ -1244,9 +1249,7 @@ START_TEST(test_acpi_resize_and_reset)
 	ck_assert_uint_eq(guest_scan(), 1);
 	ck_assert_int_eq(cpu_on(2), FW_PSCI_SUCCESS);
 	put(fd, "{\"op\":\"cpu-remove\",\"cpu\":2}\n");
-	while (!cpuhp_removing(hp, 2)) {
-		usleep(1000);
-	}
+	wait_removing(2);
 	fw_reset(fw);
 	cpuhp_reset(hp);
 	r = get(fd);
