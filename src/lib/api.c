@@ -165,6 +165,21 @@ static void client_flush(struct api_client *c)
 	}
 }
 
+/* --acpi: "ejecting" on each vCPU of a status, true while its removal waits. */
+static bool mark_ejecting(struct api *api, struct json_object *res)
+{
+	struct json_object *cpus;
+	bool good = json_object_object_get_ex(res, "vcpus", &cpus);
+
+	for (size_t i = 0; good && i < json_object_array_length(cpus); i++) {
+		bool e = api->ops.acpi->removing(api->ops.opaque, (unsigned int)i);
+
+		good = proto_set(json_object_array_get_idx(cpus, i), "ejecting",
+				 json_object_new_boolean(e));
+	}
+	return good;
+}
+
 static char *do_status(struct api *api, const struct proto_req *req)
 {
 	struct fw_status *st;
@@ -195,6 +210,10 @@ static char *do_status(struct api *api, const struct proto_req *req)
 	res = proto_status(st, api->ops.state(api->ops.opaque));
 	free(st);
 	if (!res) {
+		return proto_error(req, PROTO_EINTERNAL, "out of memory");
+	}
+	if (api->ops.acpi && !mark_ejecting(api, res)) {
+		json_object_put(res);
 		return proto_error(req, PROTO_EINTERNAL, "out of memory");
 	}
 	if (!proto_set(res, "psci", json_object_new_string("user")) ||

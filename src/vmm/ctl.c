@@ -171,11 +171,14 @@ static void print_status(struct json_object *res)
 		for (i = 0; i < n; i++) {
 			struct json_object *c = json_object_array_get_idx(cpus, i);
 
-			printf("%-5lld %-10s %-8s %-11s %-8lld %lld\n",
+			printf("%-5lld %-10s %-8s %-11s %-8lld %lld%s\n",
 			       (long long)field_int(c, "index"), field_str(c, "mpidr"),
 			       !strcmp(field_str(c, "enabled"), "true") ? "yes" : "no",
 			       field_str(c, "power"), (long long)field_int(c, "calls"),
-			       (long long)field_int(c, "suspends"));
+			       (long long)field_int(c, "suspends"),
+			       !strcmp(field_str(c, "ejecting"), "true")
+				       ? "  (eject requested: waiting for the guest)"
+				       : "");
 		}
 	}
 	if (json_object_object_get_ex(res, "psci_calls", &calls)) {

@@ -1099,6 +1099,21 @@ START_TEST(test_acpi_add_remove)
 	put(fd, "{\"op\":\"status\",\"id\":8}\n"); /* ... and so do later requests */
 	wait_removing(2);
 	no_answer(fd, 300);
+	{
+		int other = client();
+		struct json_object *st = call(other, "{\"op\":\"status\"}\n"), *res, *cpus, *v;
+
+		ck_assert(json_object_object_get_ex(st, "result", &res));
+		ck_assert(json_object_object_get_ex(res, "vcpus", &cpus));
+		ck_assert(json_object_object_get_ex(json_object_array_get_idx(cpus, 2), "ejecting",
+						    &v));
+		ck_assert(json_object_get_boolean(v));
+		ck_assert(json_object_object_get_ex(json_object_array_get_idx(cpus, 1), "ejecting",
+						    &v));
+		ck_assert(!json_object_get_boolean(v));
+		json_object_put(st);
+		close(other);
+	}
 	expect_error(client(), "{\"op\":\"cpu-add\",\"cpu\":2}\n", "busy");
 	ck_assert_uint_eq(guest_scan(), 1);
 	no_answer(fd, 100);
