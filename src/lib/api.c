@@ -654,8 +654,8 @@ static char *wait_error(struct api *api, struct api_wait *w, enum proto_err code
 			}
 		}
 	}
-	snprintf(msg, sizeof(msg), "%s %s %s: %s; %s enabled", w->want < 0 ? "cpu-remove:" : "resize:",
-		 left == 1 ? "vCPU" : "vCPUs", list, why, left == 1 ? "it stays" : "they stay");
+	snprintf(msg, sizeof(msg), "%s %s: %s; %s enabled", left == 1 ? "vCPU" : "vCPUs", list, why,
+		 left == 1 ? "it stays" : "they stay");
 	return proto_error(&w->req, code, msg);
 }
 
@@ -686,11 +686,18 @@ static int check_waits(struct api *api)
 			if (!w->cpu[cpu]) {
 				continue;
 			}
+			/*
+			 * "Removing" first: an eject disables the vCPU before it
+			 * clears that, so a removal seen ended and the vCPU then
+			 * seen enabled was withdrawn, not ejected in between.
+			 */
+			bool removing = hp->removing(api->ops.opaque, cpu);
+
 			if (!fw_enabled(api->ops.fw, cpu)) {
 				w->changed[cpu] = true;
 			} else {
 				done = false;
-				dropped |= !hp->removing(api->ops.opaque, cpu);
+				dropped |= !removing;
 			}
 		}
 		if (!done && (gone || now >= w->deadline_ns)) {

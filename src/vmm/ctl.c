@@ -220,7 +220,7 @@ static void print_result(const char *op, struct json_object *res)
 			const char *guest, *text;
 		} says[] = {
 			{ "notified", " (guest notified)" },
-			{ "ejected", " (ejected by the guest)" },
+			{ "ejected", " (ejected by the guest, or gone with its reboot)" },
 			{ "never-told", " (the guest had not been told of it yet)" },
 		};
 		const char *guest = field_str(res, "guest"), *text = "";
