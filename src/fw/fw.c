@@ -447,6 +447,19 @@ int fw_enable(struct fw *fw, unsigned int cpu)
 	return 0;
 }
 
+bool fw_enabled(struct fw *fw, unsigned int cpu)
+{
+	bool on;
+
+	if (cpu >= fw->ncpus) {
+		return false;
+	}
+	pthread_mutex_lock(&fw->lock);
+	on = fw->cpu[cpu].enabled;
+	pthread_mutex_unlock(&fw->lock);
+	return on;
+}
+
 /*
  * CPU_ON checks "enabled" and moves the target out of OFF under the same
  * lock that this function holds while it checks "OFF" and clears

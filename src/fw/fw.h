@@ -307,6 +307,8 @@ int fw_disable(struct fw *fw, unsigned int cpu);
  * changed, *@noff, if not NULL, gets how many could have been disabled).
  */
 int fw_resize(struct fw *fw, unsigned int want, bool *changed, unsigned int *noff);
+/* May the guest power @cpu on (PSCI CPU_ON not DENIED)? false for a bad index. */
+bool fw_enabled(struct fw *fw, unsigned int cpu);
 
 /* Topology and state queries. */
 uint64_t fw_mpidr(struct fw *fw, unsigned int cpu);	/* affinity bits */

@@ -48,6 +48,12 @@ struct blob {
 	uint64_t gpa;
 };
 
+/* Is vCPU @i enabled at this boot? */
+static bool cpu_enabled(const struct acpi_config *cfg, unsigned int i)
+{
+	return cfg->enabled ? cfg->enabled[i] : i < cfg->nenabled;
+}
+
 static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;
@@ -159,7 +165,7 @@ static uint8_t *build_madt(struct blob *b, const struct acpi_config *cfg)
 		p[1] = GICC_LEN;
 		put32(p + 4, 0);	/* CPU interface number: GICv3 has none */
 		put32(p + 8, i);	/* ACPI processor UID = _UID of \_SB.Cnnn */
-		put32(p + 12, i < cfg->nenabled ? GICC_ENABLED : GICC_ONLINE_CAP);
+		put32(p + 12, cpu_enabled(cfg, i) ? GICC_ENABLED : GICC_ONLINE_CAP);
 		put32(p + 20, cfg->pmu_gsi);	/* level triggered (flags bit 1 clear) */
 		/* GICC/GICV/GICH bases, VGIC maintenance interrupt: none */
 		put64(p + 60, 0);	/* GICR base: the GICR structure below */
@@ -331,7 +337,7 @@ static void dsdt_cpu(struct aml *a, const struct acpi_config *cfg, unsigned int 
 		aml_name(a, "CSTA");
 		aml_int(a, i);
 	} else {
-		aml_int(a, i < cfg->nenabled ? 0x0f : 0x0d);
+		aml_int(a, cpu_enabled(cfg, i) ? 0x0f : 0x0d);
 	}
 	aml_end(a);
 	if (cfg->hp_base) {
@@ -530,7 +536,7 @@ static int check_config(const struct acpi_config *cfg, uint64_t gpa)
 	if (cfg->ncpus == 0 || cfg->ncpus > ACPI_MAX_CPUS || !cfg->mpidr) {
 		return -EINVAL;
 	}
-	if (cfg->nenabled == 0 || cfg->nenabled > cfg->ncpus) {
+	if (cfg->enabled ? !cfg->enabled[0] : cfg->nenabled == 0 || cfg->nenabled > cfg->ncpus) {
 		return -EINVAL;
 	}
 	if (!cfg->gicd || !cfg->gicr || cfg->gicr_size < (uint64_t)cfg->ncpus * ACPI_GICR_FRAME ||

@@ -40,6 +40,12 @@ struct acpi_config {
 	unsigned int ncpus;		/* possible vCPUs, 1..512 */
 	const uint64_t *mpidr;		/* ncpus MPIDRs (affinity bits) */
 	unsigned int nenabled;		/* vCPUs 0..nenabled-1 enabled at boot */
+	/*
+	 * Or, if not NULL, which vCPUs are enabled at this boot (ncpus
+	 * entries; vCPU 0 must be): after hot-plug and a guest reboot the MADT
+	 * describes the machine as it is. nenabled is then ignored.
+	 */
+	const bool *enabled;
 	uint64_t gicd;			/* GICv3 distributor base (64 KiB) */
 	uint64_t gicr, gicr_size;	/* redistributor range: all vCPUs' frames (0x20000 each) */
 	uint64_t its;			/* GIC ITS base, 0: none */

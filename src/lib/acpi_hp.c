@@ -6,26 +6,29 @@
 
 #define PENDING (ACPI_HP_INSERT | ACPI_HP_REMOVE)
 
-void acpi_hp_init(struct acpi_hp *hp, unsigned int ncpus, unsigned int nenabled)
+void acpi_hp_init(struct acpi_hp *hp, unsigned int ncpus,
+		  bool (*enabled)(void *opaque, unsigned int cpu), void *opaque)
 {
 	memset(hp, 0, sizeof(*hp));
 	hp->ncpus = ncpus > ACPI_MAX_CPUS ? ACPI_MAX_CPUS : ncpus;
-	for (unsigned int i = 0; i < hp->ncpus && i < nenabled; i++) {
-		hp->state[i] = ACPI_HP_ENABLED;
-	}
+	hp->enabled = enabled;
+	hp->opaque = opaque;
 }
 
 void acpi_hp_reset(struct acpi_hp *hp)
 {
 	hp->sel = 0;
-	for (unsigned int i = 0; i < hp->ncpus; i++) {
-		hp->state[i] &= ACPI_HP_ENABLED;
-	}
+	memset(hp->state, 0, sizeof(hp->state));
 }
 
 static bool selected(const struct acpi_hp *hp)
 {
 	return hp->sel < hp->ncpus;
+}
+
+static bool enabled(const struct acpi_hp *hp, unsigned int cpu)
+{
+	return cpu < hp->ncpus && hp->enabled(hp->opaque, cpu);
 }
 
 uint32_t acpi_hp_read(const struct acpi_hp *hp, uint64_t off)
@@ -34,7 +37,10 @@ uint32_t acpi_hp_read(const struct acpi_hp *hp, uint64_t off)
 	case ACPI_HP_SEL:
 		return hp->sel;
 	case ACPI_HP_STS:
-		return selected(hp) ? hp->state[hp->sel] : 0;
+		if (!selected(hp)) {
+			return 0;
+		}
+		return (enabled(hp, hp->sel) ? ACPI_HP_ENABLED : 0) | (hp->state[hp->sel] & PENDING);
 	case ACPI_HP_NEXT:
 		for (unsigned int i = 0; i < hp->ncpus; i++) {
 			if (hp->state[i] & PENDING) {
@@ -47,19 +53,27 @@ uint32_t acpi_hp_read(const struct acpi_hp *hp, uint64_t off)
 	}
 }
 
-int acpi_hp_write(struct acpi_hp *hp, uint64_t off, uint32_t val)
+int acpi_hp_write(struct acpi_hp *hp, uint64_t off, uint32_t val, uint32_t *acked)
 {
+	if (acked) {
+		*acked = 0;
+	}
 	switch (off) {
 	case ACPI_HP_SEL:
 		hp->sel = val;
 		break;
 	case ACPI_HP_STS:
 		if (selected(hp)) {
-			hp->state[hp->sel] &= (uint8_t)~(val & PENDING);
+			uint8_t clear = hp->state[hp->sel] & (uint8_t)(val & PENDING);
+
+			hp->state[hp->sel] &= (uint8_t)~clear;
+			if (acked) {
+				*acked = clear;
+			}
 		}
 		break;
 	case ACPI_HP_EJECT:
-		if ((val & 1) && selected(hp) && (hp->state[hp->sel] & ACPI_HP_ENABLED)) {
+		if ((val & 1) && selected(hp) && enabled(hp, hp->sel)) {
 			return (int)hp->sel;
 		}
 		break;
@@ -71,27 +85,40 @@ int acpi_hp_write(struct acpi_hp *hp, uint64_t off, uint32_t val)
 
 bool acpi_hp_insert(struct acpi_hp *hp, unsigned int cpu)
 {
-	if (cpu >= hp->ncpus || (hp->state[cpu] & ACPI_HP_ENABLED)) {
+	if (cpu >= hp->ncpus) {
 		return false;
 	}
-	hp->state[cpu] = ACPI_HP_ENABLED | ACPI_HP_INSERT;
+	hp->state[cpu] = ACPI_HP_INSERT;
 	return true;
 }
 
-bool acpi_hp_request_remove(struct acpi_hp *hp, unsigned int cpu)
+enum acpi_hp_removal acpi_hp_request_remove(struct acpi_hp *hp, unsigned int cpu)
 {
-	if (cpu >= hp->ncpus || !(hp->state[cpu] & ACPI_HP_ENABLED)) {
-		return false;
+	if (!enabled(hp, cpu)) {
+		return ACPI_HP_RM_DISABLED;
 	}
-	hp->state[cpu] = (hp->state[cpu] & (uint8_t)~ACPI_HP_INSERT) | ACPI_HP_REMOVE;
-	return true;
+	if (hp->state[cpu] & ACPI_HP_EJECTING) {
+		return ACPI_HP_RM_JOINED;
+	}
+	if (hp->state[cpu] & ACPI_HP_INSERT) {
+		/* Its device check is still unread: the guest never saw this vCPU. */
+		hp->state[cpu] = 0;
+		return ACPI_HP_RM_UNSEEN;
+	}
+	hp->state[cpu] = ACPI_HP_REMOVE | ACPI_HP_EJECTING;
+	return ACPI_HP_RM_NOTIFY;
 }
 
-void acpi_hp_cancel_remove(struct acpi_hp *hp, unsigned int cpu)
+bool acpi_hp_cancel_remove(struct acpi_hp *hp, unsigned int cpu)
 {
-	if (cpu < hp->ncpus) {
-		hp->state[cpu] &= (uint8_t)~ACPI_HP_REMOVE;
+	bool seen;
+
+	if (cpu >= hp->ncpus) {
+		return false;
 	}
+	seen = !(hp->state[cpu] & ACPI_HP_REMOVE);
+	hp->state[cpu] &= (uint8_t)~(ACPI_HP_REMOVE | ACPI_HP_EJECTING);
+	return seen;
 }
 
 void acpi_hp_eject(struct acpi_hp *hp, unsigned int cpu)
@@ -101,7 +128,7 @@ void acpi_hp_eject(struct acpi_hp *hp, unsigned int cpu)
 	}
 }
 
-bool acpi_hp_enabled(const struct acpi_hp *hp, unsigned int cpu)
+bool acpi_hp_removing(const struct acpi_hp *hp, unsigned int cpu)
 {
-	return cpu < hp->ncpus && (hp->state[cpu] & ACPI_HP_ENABLED);
+	return cpu < hp->ncpus && (hp->state[cpu] & ACPI_HP_EJECTING);
 }

@@ -44,6 +44,7 @@ struct api_event {
 
 struct api_client {
 	int fd;
+	uint64_t serial; /* which connection holds this slot (0: none) */
 	bool events;  /* subscribed */
 	bool closing; /* close once the output is flushed */
 	char *in;     /* PROTO_MAX_LINE bytes */
@@ -53,8 +54,27 @@ struct api_client {
 	size_t outlen, outcap;
 };
 
+/*
+ * A request whose answer waits for the guest (--acpi cpu-remove, a shrinking
+ * resize): kept per client slot, outside struct api_client so that a client
+ * that hangs up is noticed (its serial no longer matches) and its removals
+ * are withdrawn. While one is pending, the client's later requests wait.
+ */
+struct api_wait {
+	bool active;
+	uint64_t serial;	      /* the client it answers */
+	struct proto_req req;	      /* its id is echoed */
+	uint64_t deadline_ns;
+	unsigned int timeout_s;
+	int want;		      /* resize: the target; cpu-remove: -1 */
+	bool cpu[FW_MAX_CPUS];	      /* vCPUs whose eject it waits for */
+	bool changed[FW_MAX_CPUS];    /* resize: vCPUs it changed so far */
+};
+
 struct api {
 	struct api_ops ops;
+	uint64_t serial; /* last client serial given out */
+	struct api_wait wait[API_MAX_CLIENTS];
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	dev_t sock_dev; /* the socket file we created at @path */
 	ino_t sock_ino;
@@ -178,7 +198,8 @@ static char *do_status(struct api *api, const struct proto_req *req)
 		return proto_error(req, PROTO_EINTERNAL, "out of memory");
 	}
 	if (!proto_set(res, "psci", json_object_new_string("user")) ||
-	    !proto_set(res, "hotplug", json_object_new_boolean(api->ops.hotplug))) {
+	    !proto_set(res, "hotplug", json_object_new_boolean(api->ops.hotplug)) ||
+	    !proto_set(res, "acpi_hotplug", json_object_new_boolean(api->ops.acpi != NULL))) {
 		json_object_put(res);
 		return proto_error(req, PROTO_EINTERNAL, "out of memory");
 	}
@@ -197,8 +218,9 @@ static char *answer_done(const struct proto_req *req, struct json_object *res, b
 	return proto_ok(req, res);
 }
 
+/* @guest: what the guest was told (--acpi: "notified", "ejected", ...), or NULL. */
 static char *cpu_answer(const struct proto_req *req, unsigned int cpu, bool enabled,
-			bool changed)
+			bool changed, const char *guest)
 {
 	struct json_object *res = json_object_new_object();
 	bool good = res != NULL;
@@ -206,7 +228,68 @@ static char *cpu_answer(const struct proto_req *req, unsigned int cpu, bool enab
 	good = good && proto_set(res, "cpu", json_object_new_int((int)cpu));
 	good = good && proto_set(res, "enabled", json_object_new_boolean(enabled));
 	good = good && proto_set(res, "changed", json_object_new_boolean(changed));
+	if (guest) {
+		good = good && proto_set(res, "guest", json_object_new_string(guest));
+	}
 	return answer_done(req, res, good);
+}
+
+static struct api_wait *wait_of(struct api *api, struct api_client *c)
+{
+	return &api->wait[c - api->clients];
+}
+
+/* Start waiting for the guest to eject what @w->cpu lists; the answer comes later. */
+static void wait_start(struct api *api, struct api_client *c, struct api_wait *w,
+		       struct proto_req *req)
+{
+	w->active = true;
+	w->serial = c->serial;
+	w->req = *req;
+	req->id = NULL; /* the wait owns it now */
+	w->timeout_s = req->timeout ? (unsigned int)req->timeout : PROTO_TIMEOUT_DEFAULT;
+	w->deadline_ns = now_ns() + (uint64_t)w->timeout_s * 1000000000ull;
+	(void)api;
+}
+
+/*
+ * --acpi: cpu-add enables vCPU @cpu and sends the guest a device check;
+ * cpu-remove sends an eject request and waits (NULL: answered later).
+ */
+static char *do_cpu_acpi(struct api *api, struct api_client *c, struct proto_req *req,
+			 unsigned int cpu, bool on)
+{
+	const struct api_hotplug *hp = api->ops.acpi;
+	struct api_wait *w = wait_of(api, c);
+	char msg[240];
+	int ret;
+
+	ret = on ? hp->add(api->ops.opaque, cpu) : hp->remove(api->ops.opaque, cpu);
+	switch (ret) {
+	case API_HP_CHANGED:
+		/* a removal done at once: the guest had not read the vCPU's device check */
+		return cpu_answer(req, cpu, on, true, on ? "notified" : "never-told");
+	case API_HP_UNCHANGED:
+		return cpu_answer(req, cpu, on, false, NULL);
+	case API_HP_WAIT:
+		memset(w, 0, sizeof(*w));
+		w->want = -1;
+		w->cpu[cpu] = true;
+		wait_start(api, c, w, req);
+		return NULL;
+	case -EBUSY:
+		snprintf(msg, sizeof(msg),
+			 "vCPU %u is being removed: the guest was asked to eject it; wait for "
+			 "that cpu-remove's answer (or its timeout) before adding it again",
+			 cpu);
+		return proto_error(req, PROTO_EBUSY, msg);
+	case -EPERM:
+		snprintf(msg, sizeof(msg), "vCPU %u is the boot vCPU and cannot be removed", cpu);
+		return proto_error(req, PROTO_EPERM, msg);
+	default:
+		snprintf(msg, sizeof(msg), "vCPU %u: %s", cpu, strerror(-ret));
+		return proto_error(req, PROTO_EINTERNAL, msg);
+	}
 }
 
 /* Enable (@on) or disable vCPU @cpu; the answer for cpu-add/cpu-remove. */
@@ -251,7 +334,7 @@ static char *do_cpu(struct api *api, const struct proto_req *req, unsigned int c
 	if (was != on) {
 		api_emit(api, on ? "cpu-enabled" : "cpu-disabled", (int)cpu);
 	}
-	return cpu_answer(req, cpu, on, was != on);
+	return cpu_answer(req, cpu, on, was != on, NULL);
 }
 
 /*
@@ -316,6 +399,88 @@ static char *do_resize(struct api *api, const struct proto_req *req)
 	return answer_done(req, res, good);
 }
 
+/* The answer to a resize: "enabled" and the list of vCPUs it changed. */
+static char *resize_answer(const struct proto_req *req, int want, const bool *changed,
+			   unsigned int ncpus)
+{
+	struct json_object *res = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+	bool good = res && list;
+
+	for (unsigned int i = 0; i < ncpus; i++) {
+		if (changed[i]) {
+			good = good && proto_push(list, json_object_new_int((int)i));
+		}
+	}
+	good = good && proto_set(res, "enabled", json_object_new_int(want));
+	if (good) {
+		good = proto_set(res, "changed", list);
+		list = NULL;
+	}
+	json_object_put(list);
+	return answer_done(req, res, good);
+}
+
+/*
+ * --acpi resize: growing adds the lowest disabled vCPUs (each notified);
+ * shrinking asks the guest to eject the highest enabled ones, online or
+ * not, and waits for every eject. Not one atomic step: the guest takes
+ * part in every change.
+ */
+static char *do_resize_acpi(struct api *api, struct api_client *c, struct proto_req *req)
+{
+	const struct api_hotplug *hp = api->ops.acpi;
+	struct api_wait *w = wait_of(api, c);
+	unsigned int i, ncpus = api->ops.ncpus, have = 0, nwait = 0;
+	int want = (int)req->cpus, ret;
+	char msg[200];
+
+	if (want < 1 || want > (int)ncpus) {
+		snprintf(msg, sizeof(msg), "cannot resize to %d vCPUs: between 1 and %u possible",
+			 want, ncpus);
+		return proto_error(req, PROTO_ERANGE, msg);
+	}
+	memset(w, 0, sizeof(*w));
+	w->want = want;
+	for (i = 0; i < ncpus; i++) {
+		have += fw_enabled(api->ops.fw, i);
+	}
+	for (i = 0; have < (unsigned int)want && i < ncpus; i++) {
+		ret = hp->add(api->ops.opaque, i);
+		if (ret == API_HP_CHANGED) {
+			w->changed[i] = true;
+			have++;
+		} else if (ret < 0 && ret != -EBUSY) {
+			snprintf(msg, sizeof(msg), "resize to %d vCPUs: adding vCPU %u: %s", want,
+				 i, strerror(-ret));
+			return proto_error(req, PROTO_EINTERNAL, msg);
+		}
+	}
+	for (i = ncpus; have > (unsigned int)want && i-- > 1;) {
+		if (!fw_enabled(api->ops.fw, i)) {
+			continue;
+		}
+		ret = hp->remove(api->ops.opaque, i);
+		if (ret == API_HP_CHANGED) {
+			w->changed[i] = true;
+			have--;
+		} else if (ret == API_HP_WAIT) {
+			w->cpu[i] = true;
+			nwait++;
+			have--;
+		} else if (ret < 0) {
+			snprintf(msg, sizeof(msg), "resize to %d vCPUs: removing vCPU %u: %s", want,
+				 i, strerror(-ret));
+			return proto_error(req, PROTO_EINTERNAL, msg);
+		}
+	}
+	if (nwait) {
+		wait_start(api, c, w, req);
+		return NULL;
+	}
+	return resize_answer(req, want, w->changed, ncpus);
+}
+
 static char *handle(struct api *api, struct api_client *c, const char *line, size_t len)
 {
 	struct proto_req req;
@@ -343,10 +508,19 @@ static char *handle(struct api *api, struct api_client *c, const char *line, siz
 		break;
 	case PROTO_CPU_ADD:
 	case PROTO_CPU_REMOVE:
-		out = do_cpu(api, &req, (unsigned int)req.cpu, req.op == PROTO_CPU_ADD);
+		if (api->ops.acpi && req.cpu >= api->ops.ncpus) {
+			snprintf(msg, sizeof(msg), "no vCPU %lld: this VM has %u possible vCPUs (0-%u)",
+				 (long long)req.cpu, api->ops.ncpus, api->ops.ncpus - 1);
+			out = proto_error(&req, PROTO_ERANGE, msg);
+		} else if (api->ops.acpi) {
+			out = do_cpu_acpi(api, c, &req, (unsigned int)req.cpu,
+					  req.op == PROTO_CPU_ADD);
+		} else {
+			out = do_cpu(api, &req, (unsigned int)req.cpu, req.op == PROTO_CPU_ADD);
+		}
 		break;
 	case PROTO_RESIZE:
-		out = do_resize(api, &req);
+		out = api->ops.acpi ? do_resize_acpi(api, c, &req) : do_resize(api, &req);
 		break;
 	case PROTO_EVENTS:
 		c->events = true;
@@ -376,11 +550,38 @@ static char *handle(struct api *api, struct api_client *c, const char *line, siz
 	return out;
 }
 
+/*
+ * Answer every complete line @c has sent, in order, until one must wait for
+ * the guest: the rest stay buffered until that one is answered.
+ */
+static void client_lines(struct api *api, struct api_client *c)
+{
+	char *nl;
+
+	while (c->fd >= 0 && !wait_of(api, c)->active && (nl = memchr(c->in, '\n', c->inlen))) {
+		size_t len = (size_t)(nl - c->in);
+
+		if (c->discarding) {
+			c->discarding = false;
+		} else if (len > 0) {
+			char *out = handle(api, c, c->in, len);
+
+			if (!wait_of(api, c)->active) {
+				client_send(c, out);
+			}
+		}
+		if (c->fd < 0) {
+			return;
+		}
+		memmove(c->in, nl + 1, c->inlen - len - 1);
+		c->inlen -= len + 1;
+	}
+}
+
 /* Read what the client sent; answer every complete line. */
 static void client_read(struct api *api, struct api_client *c)
 {
 	ssize_t n;
-	char *nl;
 
 	n = recv(c->fd, c->in + c->inlen, PROTO_MAX_LINE - c->inlen, MSG_DONTWAIT);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
@@ -392,21 +593,8 @@ static void client_read(struct api *api, struct api_client *c)
 		return;
 	}
 	c->inlen += (size_t)n;
-	while (c->fd >= 0 && (nl = memchr(c->in, '\n', c->inlen))) {
-		size_t len = (size_t)(nl - c->in);
-
-		if (c->discarding) {
-			c->discarding = false;
-		} else if (len > 0) {
-			client_send(c, handle(api, c, c->in, len));
-		}
-		if (c->fd < 0) {
-			return;
-		}
-		memmove(c->in, nl + 1, c->inlen - len - 1);
-		c->inlen -= len + 1;
-	}
-	if (c->fd >= 0 && c->inlen == PROTO_MAX_LINE) {
+	client_lines(api, c);
+	if (c->fd >= 0 && c->inlen == PROTO_MAX_LINE && !memchr(c->in, '\n', c->inlen)) {
 		/* A line of 64 KiB without its end: answer once, skip the rest. */
 		if (!c->discarding) {
 			client_send(c, proto_error(NULL, PROTO_ETOOBIG,
@@ -415,6 +603,127 @@ static void client_read(struct api *api, struct api_client *c)
 		c->discarding = true;
 		c->inlen = 0;
 	}
+}
+
+/* Is another pending request (not @self) also waiting for vCPU @cpu? */
+static bool wait_shared(struct api *api, const struct api_wait *self, unsigned int cpu)
+{
+	for (unsigned int i = 0; i < API_MAX_CLIENTS; i++) {
+		const struct api_wait *w = &api->wait[i];
+
+		if (w != self && w->active && w->cpu[cpu] &&
+		    api->clients[i].fd >= 0 && api->clients[i].serial == w->serial) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The error a removal that ends without its ejects gets; @why names the reason. */
+static char *wait_error(struct api *api, struct api_wait *w, enum proto_err code, const char *why)
+{
+	char msg[512], list[160] = "";
+	size_t n = 0;
+	unsigned int i, left = 0;
+
+	for (i = 0; i < api->ops.ncpus; i++) {
+		if (w->cpu[i] && fw_enabled(api->ops.fw, i)) {
+			left++;
+			if (n < sizeof(list) - 8) {
+				n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%u", n ? ", " : "",
+						      i);
+			}
+		}
+	}
+	snprintf(msg, sizeof(msg), "%s %s %s; %s %s still enabled", w->want < 0 ? "cpu-remove:" : "resize:",
+		 left == 1 ? "vCPU" : "vCPUs", list, why, left == 1 ? "it stays" : "they stay");
+	return proto_error(&w->req, code, msg);
+}
+
+/*
+ * Answer every pending removal that is settled: all its vCPUs disabled
+ * (ejected by the guest, or removed by a guest reboot), its deadline passed
+ * (withdrawn, the vCPUs stay enabled), or withdrawn by someone else. A
+ * client that hung up withdraws its removals. Returns the milliseconds
+ * until the next deadline, or -1.
+ */
+static int check_waits(struct api *api)
+{
+	const struct api_hotplug *hp = api->ops.acpi;
+	uint64_t now = now_ns(), next = UINT64_MAX;
+	unsigned int i, cpu;
+
+	for (i = 0; hp && i < API_MAX_CLIENTS; i++) {
+		struct api_wait *w = &api->wait[i];
+		struct api_client *c = &api->clients[i];
+		bool gone = c->fd < 0 || c->serial != w->serial;
+		bool done = true, dropped = false, refused = false;
+		char *out = NULL;
+
+		if (!w->active) {
+			continue;
+		}
+		for (cpu = 0; cpu < api->ops.ncpus; cpu++) {
+			if (!w->cpu[cpu]) {
+				continue;
+			}
+			if (!fw_enabled(api->ops.fw, cpu)) {
+				w->changed[cpu] = true;
+			} else {
+				done = false;
+				dropped |= !hp->removing(api->ops.opaque, cpu);
+			}
+		}
+		if (!done && (gone || now >= w->deadline_ns)) {
+			/* Withdraw what nobody else waits for. */
+			for (cpu = 0; cpu < api->ops.ncpus; cpu++) {
+				if (w->cpu[cpu] && fw_enabled(api->ops.fw, cpu) &&
+				    !wait_shared(api, w, cpu)) {
+					refused |= hp->cancel(api->ops.opaque, cpu);
+					api_emit_kind(api, "cpu-remove-timeout", (int)cpu,
+						      gone ? "client-gone" : NULL);
+				}
+			}
+		}
+		if (gone) {
+			w->active = false;
+			proto_free(&w->req);
+			continue;
+		}
+		if (done) {
+			out = w->want < 0 ? cpu_answer(&w->req, (unsigned int)w->req.cpu, false, true,
+						       "ejected")
+					  : resize_answer(&w->req, w->want, w->changed, api->ops.ncpus);
+		} else if (now >= w->deadline_ns) {
+			char why[200];
+
+			snprintf(why, sizeof(why),
+				 "timed out: the guest did not eject it within %u s (%s)", w->timeout_s,
+				 refused ? "it read the eject request but did not offline and eject "
+					   "the CPU: see the guest's kernel log"
+					 : "it did not read the eject request: no ACPI hot-plug "
+					   "support or interrupts off?");
+			out = wait_error(api, w, PROTO_ETIMEDOUT, why);
+		} else if (dropped) {
+			out = wait_error(api, w, PROTO_ETIMEDOUT,
+					 "withdrawn: another client's removal of it timed out or hung up");
+			for (cpu = 0; cpu < api->ops.ncpus; cpu++) {
+				/* keep waiting for nothing else */
+				w->cpu[cpu] = false;
+			}
+		} else {
+			next = w->deadline_ns < next ? w->deadline_ns : next;
+			continue;
+		}
+		w->active = false;
+		proto_free(&w->req);
+		client_send(c, out);
+		client_lines(api, c); /* the requests it sent meanwhile */
+	}
+	if (next == UINT64_MAX) {
+		return -1;
+	}
+	return (int)((next - now) / 1000000 + 1);
 }
 
 /* Refuse @fd with one error line (best effort), then hang up. */
@@ -465,6 +774,7 @@ static bool accept_client(struct api *api)
 				return true;
 			}
 			c->fd = fd;
+			c->serial = ++api->serial;
 			return true;
 		}
 	}
@@ -553,6 +863,7 @@ static void *api_thread(void *arg)
 	struct pollfd pfd[API_MAX_CLIENTS + 2];
 	unsigned int i;
 	bool stop = false, paused = false;
+	int timeout = -1;
 
 	while (!stop) {
 		pfd[0] = (struct pollfd){ .fd = paused ? -1 : api->listen_fd, .events = POLLIN };
@@ -560,12 +871,17 @@ static void *api_thread(void *arg)
 		for (i = 0; i < API_MAX_CLIENTS; i++) {
 			struct api_client *c = &api->clients[i];
 
-			pfd[i + 2] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
+			/* a client whose request waits for the guest is not read meanwhile */
+			pfd[i + 2] = (struct pollfd){ .fd = c->fd,
+						      .events = api->wait[i].active ? 0 : POLLIN };
 			if (c->outlen) {
 				pfd[i + 2].events |= POLLOUT;
 			}
 		}
-		if (poll(pfd, API_MAX_CLIENTS + 2, paused ? API_ACCEPT_PAUSE_MS : -1) < 0) {
+		if (paused && (timeout < 0 || timeout > API_ACCEPT_PAUSE_MS)) {
+			timeout = API_ACCEPT_PAUSE_MS;
+		}
+		if (poll(pfd, API_MAX_CLIENTS + 2, timeout) < 0) {
 			if (errno == EINTR) {
 				continue;
 			}
@@ -591,6 +907,10 @@ static void *api_thread(void *arg)
 			client_flush(c);
 		}
 		paused = (pfd[0].revents & POLLIN) && !accept_client(api);
+		timeout = check_waits(api);
+		for (i = 0; i < API_MAX_CLIENTS; i++) {
+			client_flush(&api->clients[i]);
+		}
 	}
 	return NULL;
 }
@@ -782,6 +1102,19 @@ void api_stop(struct api *api)
 	}
 	/* The last events (system-off ...) reach subscribers that keep reading. */
 	deliver_events(api);
+	for (i = 0; i < API_MAX_CLIENTS; i++) {
+		struct api_wait *w = &api->wait[i];
+
+		if (w->active && api->clients[i].fd >= 0 && api->clients[i].serial == w->serial) {
+			client_send(&api->clients[i],
+				    wait_error(api, w, PROTO_EBUSY,
+					       "hotvm stopped before the guest ejected it:"));
+		}
+		if (w->active) {
+			proto_free(&w->req);
+			w->active = false;
+		}
+	}
 	for (tries = 0; tries < 50; tries++) {
 		bool pending = false;
 

@@ -16,10 +16,31 @@
 
 struct fw;
 
+/*
+ * With --acpi the guest is told of hot-plug (docs/acpi.md): cpu-add
+ * notifies it, cpu-remove asks it to eject the vCPU and waits for that.
+ * Return values of add/remove: API_HP_* or -errno.
+ */
+enum api_hp_result {
+	API_HP_CHANGED,	  /* enabled and notified; disabled at once (guest never told) */
+	API_HP_UNCHANGED, /* already enabled / already disabled */
+	API_HP_WAIT,	  /* eject requested (or already in flight): the guest decides */
+};
+
+struct api_hotplug {
+	int (*add)(void *opaque, unsigned int cpu);	    /* -EBUSY: being removed */
+	int (*remove)(void *opaque, unsigned int cpu);	    /* -EPERM: the boot vCPU */
+	bool (*removing)(void *opaque, unsigned int cpu);   /* eject still awaited? */
+	/* Stop waiting, the vCPU stays enabled; true if the guest had read the request. */
+	bool (*cancel)(void *opaque, unsigned int cpu);
+};
+
 struct api_ops {
 	struct fw *fw;	      /* NULL with in-kernel PSCI: status shows less */
 	unsigned int ncpus;   /* possible vCPUs */
 	bool hotplug; /* false with in-kernel PSCI: cpu-add/remove unavailable */
+	/* NULL: cpu-add/remove only open/close PSCI's gate (the DT flow); static */
+	const struct api_hotplug *acpi;
 	void *opaque;
 	/*
 	 * Ask the VM to power off / reboot; 0 or -errno (-ESHUTDOWN: refused,

@@ -58,6 +58,11 @@ int machine_layout(const struct config *cfg, struct machine *m, char *err, size_
 		/* The guest polls it: no interrupt line (as kvmtool). */
 		region(m, MACHINE_RTC, "rtc", MACHINE_RTC_BASE, MACHINE_RTC_SIZE, 0);
 	}
+	if (cfg->acpi && cfg->psci == PSCI_USER) {
+		/* The GED's interrupt: the next SPI, edge-triggered (docs/acpi.md). */
+		region(m, MACHINE_CPUHP, "cpu-hotplug", MACHINE_CPUHP_BASE, MACHINE_CPUHP_SIZE,
+		       MACHINE_SPI(1));
+	}
 	region(m, MACHINE_GIC_DIST, "gic-dist", MACHINE_GIC_DIST_BASE, MACHINE_GIC_DIST_SIZE, 0);
 	redist_size = m->ncpus * MACHINE_GIC_REDIST_SIZE;
 	redist = MACHINE_GIC_DIST_BASE - redist_size;

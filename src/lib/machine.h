@@ -9,7 +9,8 @@
  * It is kvmtool's arm64 map, so that kvmtool's guests and DTs carry over:
  *
  *   0x00000000  64 KiB PCI I/O window (unused by hotvm)
- *   0x01000000  platform MMIO, 16 MiB: 16550 UART, PL031 RTC
+ *   0x01000000  platform MMIO, 16 MiB: 16550 UART, PL031 RTC, CPU hot-plug
+ *               registers (--acpi)
  *   0x02000000  flash window (unused)
  *   0x03000000  virtio-mmio window, up to the GIC (unused so far)
  *   below 1 GiB GIC: distributor at 0x3fff0000, one redistributor frame
@@ -43,6 +44,8 @@
 #define MACHINE_UART_SIZE	8ull		/* 8 byte-wide 16550 registers */
 #define MACHINE_RTC_BASE	0x01010000ull
 #define MACHINE_RTC_SIZE	0x1000ull	/* one PL031 page */
+#define MACHINE_CPUHP_BASE	0x01020000ull	/* --acpi: CPU hot-plug registers */
+#define MACHINE_CPUHP_SIZE	0x1000ull	/* one page (docs/acpi.md) */
 #define MACHINE_GIC_DIST_SIZE	0x10000ull
 #define MACHINE_GIC_DIST_BASE	(0x40000000ull - MACHINE_GIC_DIST_SIZE)
 #define MACHINE_GIC_REDIST_SIZE	0x20000ull	/* per vCPU: RD and SGI frames */
@@ -53,6 +56,7 @@ enum machine_region_id {
 	MACHINE_RAM,
 	MACHINE_UART,
 	MACHINE_RTC,
+	MACHINE_CPUHP,		/* --acpi: hot-plug register block; intid: the GED's (edge) */
 	MACHINE_GIC_DIST,
 	MACHINE_GIC_REDIST,	/* all redistributors, one contiguous region */
 	MACHINE_GIC_ITS,

@@ -32,6 +32,7 @@ static const char *const err_names[] = {
 	[PROTO_ETOOBIG] = "request-too-large",
 	[PROTO_EUNAVAIL] = "unavailable",
 	[PROTO_EINTERNAL] = "internal-error",
+	[PROTO_ETIMEDOUT] = "timed-out",
 };
 
 /* Which argument each operation takes: none, "cpu" or "cpus". */
@@ -186,13 +187,28 @@ enum proto_err proto_parse(const char *line, size_t len, struct proto_req *req, 
 	if (err) {
 		goto out;
 	}
+	/* How long a removal may wait for the guest (cpu-remove, resize). */
+	if ((req->op == PROTO_CPU_REMOVE || req->op == PROTO_RESIZE) &&
+	    json_object_object_get_ex(obj, "timeout", NULL)) {
+		err = get_count(obj, "timeout", &req->timeout, msg, msglen);
+		if (!err && (req->timeout < 1 || req->timeout > PROTO_TIMEOUT_MAX)) {
+			err = fail(msg, msglen, PROTO_ERANGE,
+				   "field \"timeout\": %lld s, must be 1 to %d seconds",
+				   (long long)req->timeout, PROTO_TIMEOUT_MAX);
+		}
+		if (err) {
+			goto out;
+		}
+	}
 	/* Refuse fields this operation does not take: a typo must not pass. */
 	json_object_object_foreach(obj, key, val)
 	{
 		(void)val;
 		if (!strcmp(key, "op") || !strcmp(key, "id") || !strcmp(key, "version") ||
 		    (op_args[req->op] == ARG_CPU && !strcmp(key, "cpu")) ||
-		    (op_args[req->op] == ARG_CPUS && !strcmp(key, "cpus"))) {
+		    (op_args[req->op] == ARG_CPUS && !strcmp(key, "cpus")) ||
+		    ((req->op == PROTO_CPU_REMOVE || req->op == PROTO_RESIZE) &&
+		     !strcmp(key, "timeout"))) {
 			continue;
 		}
 		err = fail(msg, msglen, PROTO_EINVALID, "unknown field \"%.64s\" for \"%s\"", key,

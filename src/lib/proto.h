@@ -18,6 +18,8 @@
 
 #define PROTO_VERSION 1
 #define PROTO_MAX_LINE 65536 /* bytes, including the newline */
+#define PROTO_TIMEOUT_DEFAULT 20 /* s: how long cpu-remove waits for the guest's eject */
+#define PROTO_TIMEOUT_MAX 3600
 
 enum proto_op {
 	PROTO_STATUS,
@@ -42,6 +44,7 @@ enum proto_err {
 	PROTO_ETOOBIG,	 /* request longer than PROTO_MAX_LINE */
 	PROTO_EUNAVAIL,	 /* not available in this VM (e.g. --psci=kernel) */
 	PROTO_EINTERNAL, /* hotvm failed */
+	PROTO_ETIMEDOUT, /* the guest did not eject a vCPU in time (--acpi) */
 };
 
 struct json_object;
@@ -50,6 +53,7 @@ struct proto_req {
 	enum proto_op op;
 	int64_t cpu;		/* cpu-add, cpu-remove */
 	int64_t cpus;		/* resize */
+	int64_t timeout;	/* cpu-remove, resize: seconds to wait for the guest; 0: default */
 	struct json_object *id; /* echoed back; NULL if absent; owned */
 };
 

@@ -231,6 +231,7 @@ static int boot_acpi(struct vmm *v)
 	struct config *cfg = v->cfg;
 	uint64_t ram_end = v->ram.base + v->ram.size;
 	uint64_t mpidr[CONFIG_MAX_CPUS];
+	bool enabled[CONFIG_MAX_CPUS];
 	struct efi_desc d = {
 		.ram = { v->ram.base, v->ram.size },
 		.loaded = {
@@ -243,6 +244,7 @@ static int boot_acpi(struct vmm *v)
 	const struct machine *m = &v->machine;
 	const struct machine_region *its = machine_region(m, MACHINE_GIC_ITS);
 	const struct machine_region *rtc = machine_region(m, MACHINE_RTC);
+	const struct machine_region *hp = machine_region(m, MACHINE_CPUHP);
 	struct acpi_config a = {
 		.ncpus = v->ncpus,
 		.mpidr = mpidr,
@@ -258,6 +260,10 @@ static int boot_acpi(struct vmm *v)
 		.rtc = rtc ? rtc->base : 0,
 		.rtc_size = rtc ? rtc->size : 0,
 		.pmu_gsi = m->pmu_intid,
+		/* PSCI in hotvm: the guest is told of hot-plug through these */
+		.hp_base = hp ? hp->base : 0,
+		.hp_size = hp ? hp->size : 0,
+		.ged_gsi = hp ? hp->intid : 0,
 		.psci_hvc = true, /* hotvm's PSCI and KVM's are both HVC */
 	};
 	struct efi_info info;
@@ -268,7 +274,10 @@ static int boot_acpi(struct vmm *v)
 
 	for (unsigned int i = 0; i < v->ncpus && i < CONFIG_MAX_CPUS; i++) {
 		mpidr[i] = v->mpidr[i] & FW_MPIDR_AFF_MASK;
+		/* at a reboot after hot-plug: the vCPUs enabled now */
+		enabled[i] = v->fw ? fw_enabled(v->fw, i) : i < v->nenabled;
 	}
+	a.enabled = enabled;
 	region = ram_ptr(&v->ram, d.region.base, d.region.size);
 	if (!region) {
 		fprintf(stderr, "hotvm: EFI region outside guest RAM (internal error)\n");

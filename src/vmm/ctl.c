@@ -28,8 +28,11 @@ static const char ctl_usage[] =
 	"\n"
 	"commands:\n"
 	"  status               VM state and every vCPU (enabled, power state, calls)\n"
-	"  cpu-add N            enable vCPU N: the guest may then power it on\n"
-	"  cpu-remove N         disable vCPU N (it must be off: offline it in the guest)\n"
+	"  cpu-add N            enable vCPU N: the guest may then power it on; with\n"
+	"                       'hotvm run --acpi' the guest is notified and registers it\n"
+	"  cpu-remove N         disable vCPU N; it must be off (offline it in the guest);\n"
+	"                       with --acpi the guest is asked to offline and eject it,\n"
+	"                       and the answer waits for that (see --timeout)\n"
 	"  resize --cpus N      enable or disable vCPUs until N are enabled\n"
 	"  events               print power events as they happen (until the VM exits)\n"
 	"  shutdown             power the VM off\n"
@@ -39,6 +42,9 @@ static const char ctl_usage[] =
 	"options:\n"
 	"  --api-socket PATH    the socket given to 'hotvm run --api-socket'\n"
 	"  --json               print the server's JSON lines as they are\n"
+	"  --timeout S          cpu-remove, resize with --acpi: wait at most S seconds\n"
+	"                       (1-3600, default 20) for the guest to eject the vCPUs;\n"
+	"                       on a timeout they stay enabled and ctl exits 1\n"
 	"  -h, --help           this text\n";
 
 struct ctl_conn {
@@ -47,10 +53,13 @@ struct ctl_conn {
 	size_t len;
 };
 
+/* The answer timeout: the server's own wait (@wait_s) plus CTL_TIMEOUT_S. */
+static int ctl_answer_s;
+
 static int ctl_connect(struct ctl_conn *c, const char *path, bool timeout)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = CTL_TIMEOUT_S };
+	struct timeval tv = { .tv_sec = ctl_answer_s };
 
 	if (strlen(path) >= sizeof(addr.sun_path)) {
 		fprintf(stderr, "hotvm ctl: socket path too long: %s\n", path);
@@ -65,7 +74,7 @@ static int ctl_connect(struct ctl_conn *c, const char *path, bool timeout)
 		return -1;
 	}
 	if (timeout && setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
-		fprintf(stderr, "hotvm ctl: cannot set the %d s answer timeout: %s\n", CTL_TIMEOUT_S,
+		fprintf(stderr, "hotvm ctl: cannot set the %d s answer timeout: %s\n", ctl_answer_s,
 			strerror(errno));
 		return -1;
 	}
@@ -99,7 +108,7 @@ static char *ctl_readline(struct ctl_conn *c)
 			continue;
 		}
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			fprintf(stderr, "hotvm ctl: no answer within %d s\n", CTL_TIMEOUT_S);
+			fprintf(stderr, "hotvm ctl: no answer within %d s\n", ctl_answer_s);
 			return NULL;
 		}
 		if (n <= 0) {
@@ -152,7 +161,9 @@ static void print_status(struct json_object *res)
 	       field_str(res, "state"), field_str(res, "psci_version"),
 	       (long long)field_int(res, "possible"), (long long)field_int(res, "enabled"),
 	       (long long)field_int(res, "powered"),
-	       !strcmp(field_str(res, "hotplug"), "true") ? "" : " (hot-plug unavailable)");
+	       !strcmp(field_str(res, "hotplug"), "true")
+		       ? (!strcmp(field_str(res, "acpi_hotplug"), "true") ? ", hot-plug through ACPI" : "")
+		       : " (hot-plug unavailable)");
 	printf("%-5s %-10s %-8s %-11s %-8s %s\n", "vCPU", "MPIDR", "ENABLED", "POWER", "CALLS",
 	       "SUSPENDS");
 	if (json_object_object_get_ex(res, "vcpus", &cpus)) {
@@ -202,11 +213,25 @@ static void print_result(const char *op, struct json_object *res)
 	} else if (!strcmp(op, "cpu-add") || !strcmp(op, "cpu-remove")) {
 		bool on = !strcmp(op, "cpu-add");
 
-		printf("vCPU %lld %s%s\n", (long long)field_int(res, "cpu"),
+		static const struct {
+			const char *guest, *text;
+		} says[] = {
+			{ "notified", " (guest notified)" },
+			{ "ejected", " (ejected by the guest)" },
+			{ "never-told", " (the guest had not been told of it yet)" },
+		};
+		const char *guest = field_str(res, "guest"), *text = "";
+
+		for (size_t i = 0; i < sizeof(says) / sizeof(says[0]); i++) {
+			if (!strcmp(guest, says[i].guest)) {
+				text = says[i].text;
+			}
+		}
+		printf("vCPU %lld %s%s%s\n", (long long)field_int(res, "cpu"),
 		       json_object_object_get_ex(res, "changed", &v) && json_object_get_boolean(v)
 			       ? ""
 			       : "was already ",
-		       on ? "enabled" : "disabled");
+		       on ? "enabled" : "disabled", text);
 	} else if (!strcmp(op, "resize")) {
 		printf("%lld vCPUs enabled", (long long)field_int(res, "enabled"));
 		if (json_object_object_get_ex(res, "changed", &v) && json_object_array_length(v)) {
@@ -279,14 +304,15 @@ int ctl_main(int argc, char **argv)
 		{ "api-socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "cpus", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = NULL, *op, *cpus = NULL;
+	const char *path = NULL, *op, *cpus = NULL, *timeout = NULL;
 	struct json_object *req, *resp, *v;
 	struct ctl_conn *c;
 	bool json = false, events;
-	int64_t n = -1;
+	int64_t n = -1, wait_s = 0;
 	const char *reqline;
 	size_t reqlen;
 	char *line;
@@ -303,6 +329,9 @@ int ctl_main(int argc, char **argv)
 			break;
 		case 'c':
 			cpus = optarg;
+			break;
+		case 't':
+			timeout = optarg;
 			break;
 		case 'h':
 			fputs(ctl_usage, stdout);
@@ -321,6 +350,8 @@ int ctl_main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+hc:", opts, NULL)) != -1) {
 		if (opt == 'c') {
 			cpus = optarg;
+		} else if (opt == 't') {
+			timeout = optarg;
 		} else if (opt == 'j') {
 			json = true;
 		} else if (opt == 's') {
@@ -333,6 +364,21 @@ int ctl_main(int argc, char **argv)
 	if (!path) {
 		fprintf(stderr, "hotvm ctl: --api-socket PATH is required\n");
 		return 2;
+	}
+	ctl_answer_s = CTL_TIMEOUT_S;
+	if (timeout) {
+		if (strcmp(op, "cpu-remove") && strcmp(op, "resize")) {
+			fprintf(stderr, "hotvm ctl: --timeout applies to cpu-remove and resize only\n");
+			return 2;
+		}
+		if (parse_count(timeout, &wait_s) < 0 || wait_s < 1 || wait_s > PROTO_TIMEOUT_MAX) {
+			fprintf(stderr, "hotvm ctl: --timeout '%s': a number of seconds, 1 to %d\n",
+				timeout, PROTO_TIMEOUT_MAX);
+			return 2;
+		}
+		ctl_answer_s += (int)wait_s;
+	} else {
+		ctl_answer_s += PROTO_TIMEOUT_DEFAULT;
 	}
 	if (!strcmp(op, "raw")) {
 		if (optind != argc - 1) {
@@ -381,6 +427,11 @@ int ctl_main(int argc, char **argv)
 		fprintf(stderr, "hotvm ctl: unknown command '%s'\n\n%s", op, ctl_usage);
 		json_object_put(req);
 		return 2;
+	}
+	if (wait_s && !proto_set(req, "timeout", json_object_new_int64(wait_s))) {
+		fprintf(stderr, "hotvm ctl: out of memory\n");
+		json_object_put(req);
+		return 1;
 	}
 
 	events = !strcmp(op, "events");

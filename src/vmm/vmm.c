@@ -15,6 +15,7 @@
 
 #include <linux/kvm.h>
 
+#include "dev/cpuhp.h"
 #include "dev/rtc.h"
 #include "dev/uart.h"
 #include "vmm/seccomp.h"
@@ -178,6 +179,7 @@ static int open_kvm(struct vmm *v)
 				"in-kernel PSCI, vCPU hot-plug disabled%s\n",
 			dropped);
 		v->psci_user = false;
+		cfg->psci = PSCI_KERNEL; /* the machine then has no hot-plug block either */
 		cfg->max_cpus = cfg->cpus;
 	}
 	v->policy.psci_user = v->psci_user;
@@ -317,10 +319,56 @@ static int setup_firmware(struct vmm *v)
 _Static_assert(MACHINE_UART_SIZE == UART_SIZE, "UART region differs from the device's");
 _Static_assert(MACHINE_RTC_SIZE == RTC_SIZE, "RTC region differs from the device's");
 
+_Static_assert(MACHINE_CPUHP_SIZE == CPUHP_SIZE, "hot-plug region differs from the device's");
+
+/* The hot-plug device's view of the machine: the core's PSCI gate, the GED line. */
+static bool hp_enabled(void *opaque, unsigned int cpu)
+{
+	return fw_enabled(((struct vmm *)opaque)->fw, cpu);
+}
+
+static int hp_enable(void *opaque, unsigned int cpu)
+{
+	return fw_enable(((struct vmm *)opaque)->fw, cpu);
+}
+
+static int hp_disable(void *opaque, unsigned int cpu)
+{
+	return fw_disable(((struct vmm *)opaque)->fw, cpu);
+}
+
+static void hp_pulse(void *opaque)
+{
+	struct vmm *v = opaque;
+	unsigned int intid = v->machine.region[MACHINE_CPUHP].intid;
+	int ret = vm_irq(&v->kvm, intid, 1);
+
+	ret = ret ? ret : vm_irq(&v->kvm, intid, 0);
+	if (ret) {
+		/* The guest is not told; the API's wait for an eject will time out. */
+		vmm_log(LOG_ERROR, "cannot raise the hot-plug GED interrupt (INTID %u): %s", intid,
+			strerror(-ret));
+	}
+}
+
+static void hp_event(void *opaque, const char *type, unsigned int cpu, const char *kind)
+{
+	api_emit_kind(((struct vmm *)opaque)->api, type, (int)cpu, kind);
+}
+
 static int setup_devices(struct vmm *v)
 {
 	const struct machine_region *uart = &v->machine.region[MACHINE_UART];
 	const struct machine_region *rtc = machine_region(&v->machine, MACHINE_RTC);
+	const struct machine_region *hp = machine_region(&v->machine, MACHINE_CPUHP);
+	const struct cpuhp_ops hp_ops = {
+		.enabled = hp_enabled,
+		.enable = hp_enable,
+		.disable = hp_disable,
+		.pulse = hp_pulse,
+		.event = hp_event,
+		.opaque = v,
+	};
 	int ret;
 
 	v->uart = uart_create(uart->base, STDIN_FILENO, STDOUT_FILENO, uart_irq, v);
@@ -332,6 +380,11 @@ static int setup_devices(struct vmm *v)
 		v->rtc = rtc_create(rtc->base);
 		ret = v->rtc ? mmio_register(&v->mmio, rtc->base, rtc->size, rtc_mmio, v->rtc) :
 			       -ENOMEM;
+	}
+	if (!ret && hp && v->fw) {
+		v->cpuhp = cpuhp_create(hp->base, v->ncpus, &hp_ops);
+		ret = v->cpuhp ? mmio_register(&v->mmio, hp->base, hp->size, cpuhp_mmio, v->cpuhp) :
+				 -ENOMEM;
 	}
 	return ret;
 }
@@ -346,6 +399,26 @@ static int api_shutdown(void *opaque)
 static int api_reboot(void *opaque)
 {
 	return vmm_request(opaque, VM_EV_RESET) == VM_REFUSED ? -ESHUTDOWN : 0;
+}
+
+static int api_hp_add(void *opaque, unsigned int cpu)
+{
+	return cpuhp_add(((struct vmm *)opaque)->cpuhp, cpu);
+}
+
+static int api_hp_remove(void *opaque, unsigned int cpu)
+{
+	return cpuhp_remove(((struct vmm *)opaque)->cpuhp, cpu);
+}
+
+static bool api_hp_removing(void *opaque, unsigned int cpu)
+{
+	return cpuhp_removing(((struct vmm *)opaque)->cpuhp, cpu);
+}
+
+static bool api_hp_cancel(void *opaque, unsigned int cpu)
+{
+	return cpuhp_cancel(((struct vmm *)opaque)->cpuhp, cpu);
 }
 
 static const char *api_state(void *opaque)
@@ -378,10 +451,19 @@ static int start_api(struct vmm *v)
 		.reboot = api_reboot,
 		.state = api_state,
 	};
+	static const struct api_hotplug acpi_ops = {
+		.add = api_hp_add,
+		.remove = api_hp_remove,
+		.removing = api_hp_removing,
+		.cancel = api_hp_cancel,
+	};
 	char err[256];
 
 	if (!v->cfg->api_socket) {
 		return 0;
+	}
+	if (v->cpuhp) {
+		ops.acpi = &acpi_ops; /* the guest is told of every change */
 	}
 	/* Its thread inherits the mask: a SIGTERM must not kill hotvm there. */
 	block_stop_signals();
@@ -457,6 +539,13 @@ static int reset(struct vmm *v)
 	int ret;
 
 	vmm_log(LOG_INFO, "guest reset: reloading the images");
+	/* Firmware first: the ACPI tables describe the vCPUs enabled after it. */
+	if (v->fw) {
+		fw_reset(v->fw);
+	}
+	if (v->cpuhp) {
+		cpuhp_reset(v->cpuhp);
+	}
 	ret = boot_load(v);
 	if (!ret) {
 		ret = gic_reset(&v->gic, what, sizeof(what));
@@ -471,9 +560,6 @@ static int reset(struct vmm *v)
 
 		while (nanosleep(&ts, &ts) && errno == EINTR) {
 		}
-	}
-	if (v->fw) {
-		fw_reset(v->fw);
 	}
 	uart_reset(v->uart);
 	vmm_log(LOG_INFO, "guest reset: rebooting");
@@ -548,6 +634,7 @@ static void destroy(struct vmm *v)
 	api_stop(v->api);
 	uart_destroy(v->uart);
 	rtc_destroy(v->rtc);
+	cpuhp_destroy(v->cpuhp);
 	if (v->fw) {
 		fw_destroy(v->fw);
 	}

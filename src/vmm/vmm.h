@@ -120,6 +120,7 @@ struct vmm {
 	struct mmio_bus mmio;
 	struct uart *uart;
 	struct rtc *rtc;
+	struct cpuhp *cpuhp;		/* --acpi hot-plug registers, or NULL */
 	struct api *api;		/* control API, or NULL (api_emit accepts NULL) */
 
 	unsigned int ncpus;		/* possible */
