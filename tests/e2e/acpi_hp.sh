@@ -28,7 +28,7 @@ hp_guest() {
 hp_host() {
 	$CTL --json status | tr '{' '\n' |
 		sed -n 's/.*"index":\([0-9]*\),"mpidr":"[^"]*","enabled":true,"power":"\([a-z-]*\)".*/\1 \2/p' |
-		awk '{ printf "%s%s:%d", NR > 1 ? " " : "", $1, $2 != "off" }'
+		awk '{ printf "%s%s:%d", (NR > 1 ? " " : ""), $1, ($2 != "off") }'
 	echo
 }
 

@@ -139,11 +139,11 @@ hp_wait_log "cpu2 online$" 30 || die "cpu2 not onlined"
 vm_sh "echo 0 > $C/cpu0/online && echo 0 > $C/cpu1/online" || die "the guest cannot offline cpu0, cpu1"
 [ "$(vm_sh "cat $C/online")" = "2" ] || die "guest online '$(vm_sh "cat $C/online")', want 2"
 ev0=$(hp_evlines)
-ctl_time /tmp/hp.out cpu-remove 2 --timeout 5
+ctl_time /tmp/hp.out --timeout 5 cpu-remove 2
 out=$(cat /tmp/hp.out)
 [ $rc -eq 1 ] && echo "$out" | grep -q "timed out" &&
-	pass "cpu-remove 2 --timeout 5 of the guest's last CPU: exit 1 after ${ms} ms: $out" ||
-	fail "cpu-remove 2 --timeout 5 of the guest's last CPU: exit $rc after ${ms} ms: $out"
+	pass "--timeout 5 cpu-remove 2 of the guest's last CPU: exit 1 after ${ms} ms: $out" ||
+	fail "--timeout 5 cpu-remove 2 of the guest's last CPU: exit $rc after ${ms} ms: $out"
 [ $ms -ge 4500 ] && [ $ms -lt 9000 ] || fail "the timeout took ${ms} ms, want about 5000"
 [ "$(hp_vcpu 2)" = "true on" ] && pass "hotvm: vCPU 2 still enabled, on" || fail "hotvm: vCPU 2 '$(hp_vcpu 2)'"
 [ "$(vm_sh "cat $C/online")" = "2" ] && vm_sh "[ -e $C/cpu2 ]" &&
@@ -163,11 +163,11 @@ agree "after the refused and the later removal"
 $CTL cpu-add 2 >/dev/null || fail "cpu-add 2"
 hp_wait_log "cpu2 online$" 30 || die "cpu2 not onlined"
 vm_sh "echo 0 > /sys/firmware/acpi/hotplug/processor/enabled" || die "cannot disable processor eject"
-ctl_time /tmp/hp.out cpu-remove 2 --timeout 5
+ctl_time /tmp/hp.out --timeout 5 cpu-remove 2
 out=$(cat /tmp/hp.out)
 [ $rc -eq 1 ] && echo "$out" | grep -q "timed out" &&
-	pass "cpu-remove 2 --timeout 5, guest eject disabled: exit 1 after ${ms} ms: $out" ||
-	fail "cpu-remove 2 --timeout 5, guest eject disabled: exit $rc after ${ms} ms: $out"
+	pass "--timeout 5 cpu-remove 2, guest eject disabled: exit 1 after ${ms} ms: $out" ||
+	fail "--timeout 5 cpu-remove 2, guest eject disabled: exit $rc after ${ms} ms: $out"
 [ "$(hp_vcpu 2)" = "true on" ] && [ "$(vm_sh "cat $C/online")" = "0-2" ] &&
 	pass "vCPU 2 still enabled and on, guest cpus 0-2 online" ||
 	fail "hotvm vCPU 2 '$(hp_vcpu 2)', guest online '$(vm_sh "cat $C/online")'"
@@ -182,7 +182,7 @@ $CTL cpu-add 2 >/dev/null || fail "cpu-add 2"
 hp_wait_log "cpu2 online$" 30 || die "cpu2 not onlined"
 vm_sh "echo 0 > $C/cpu0/online && echo 0 > $C/cpu1/online" || die "the guest cannot offline cpu0, cpu1"
 ev0=$(hp_evlines)
-$CTL cpu-remove 2 --timeout 60 >/tmp/hp-rm.out 2>&1 &
+$CTL --timeout 60 cpu-remove 2 >/tmp/hp-rm.out 2>&1 &
 rmpid=$!
 k=0
 while [ $k -lt 100 ] && ! hp_events 2 "$ev0" | grep -q "cpu-notified"; do
