@@ -12,7 +12,8 @@
 #                        prints "guest=... hotvm=..." and returns 0 if so
 #   hp_vcpu N            hotvm's "enabled power" of vCPU N, e.g. "true on"
 #   hp_wait_log REGEX [SECS]  vm_expect for the handler's "hotvm-guest: "
-#                        lines; returns 1 (and says so) on "online failed"
+#                        lines; returns 1 (and says so) on "online failed";
+#                        the line it found is in $HP_LINE
 #   hp_events N FROM     the event types of vCPU N in $HP_EV after line
 #                        FROM, comma separated ("cpu-enabled,cpu-notify,...")
 #   hp_evlines           the number of lines in $HP_EV so far
@@ -59,10 +60,10 @@ hp_wait_log() {
 	if ! vm_expect "hotvm-guest: ($1|cpu[0-9]+ online failed)" "${2:-30}"; then
 		return 1
 	fi
-	_l=$(sed -n "$(vm_seen)p" "$VM_OUT" | tr -d '\r')
-	case "$_l" in
+	HP_LINE=$(sed -n "$(vm_seen)p" "$VM_OUT" | tr -d '\r')
+	case "$HP_LINE" in
 	*"online failed"*)
-		echo "the guest's handler: $_l"
+		echo "the guest's handler: $HP_LINE"
 		return 1
 		;;
 	esac

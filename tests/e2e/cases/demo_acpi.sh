@@ -55,7 +55,7 @@ say "The operator adds vCPU 2; the guest's kernel registers cpu2, its handler on
 log0=$(hp_log | wc -l)
 t0=$(now_ms)
 ctl cpu-add 2 || fail "cpu-add 2 failed"
-hp_wait_log "cpu2 online$" 30 || fail "the guest did not online cpu2"
+hp_wait_log "cpu2 online;" 30 || fail "the guest did not online cpu2"
 add_ms=$(($(now_ms) - t0))
 console "$log0"
 echo "(cpu-add to cpu2 online in the guest: ${add_ms} ms)"
@@ -79,7 +79,7 @@ look "cat $C/online; ls -d $C/cpu[0-9]*"
 say "Resize to 4 vCPUs and back to 2"
 log0=$(hp_log | wc -l)
 ctl resize --cpus 4 || fail "resize --cpus 4 failed"
-hp_wait_log "cpu[23] online$" 30 && hp_wait_log "cpu[23] online$" 30 ||
+hp_wait_log "cpu[23] online;" 30 && hp_wait_log "cpu[23] online;" 30 ||
 	fail "the guest did not online cpu2 and cpu3"
 console "$log0"
 look "cat $C/online"
