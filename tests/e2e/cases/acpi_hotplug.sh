@@ -196,7 +196,10 @@ vm_expect "hotvm-guest: shell ready" 120 || die "no second boot"
 wait $rmpid
 rmrc=$?
 echo "the cpu-remove the reboot interrupted: exit $rmrc: $(cat /tmp/hp-rm.out)"
-echo "events: $(hp_events 2 "$ev0")"
+tail -n +$((ev0 + 1)) "$HP_EV" | grep -E 'vCPU 2( |$)|system-reset' | sed 's/^/    /'
+tail -n +$((ev0 + 1)) "$HP_EV" | grep -q "cpu-ejected vCPU 2 (reset)" &&
+	pass "the reboot completed the removal: cpu-ejected vCPU 2 (reset)" ||
+	fail "no 'cpu-ejected vCPU 2 (reset)' event"
 [ "$(hp_vcpu 2)" = "false off" ] && pass "reboot during a removal: vCPU 2 disabled, off" ||
 	fail "reboot during a removal: vCPU 2 '$(hp_vcpu 2)'"
 [ "$(hp_guest)" = "0:1 1:1" ] && pass "the rebooted guest has cpu0, cpu1 only" ||
