@@ -95,7 +95,7 @@ static int find_cpu(const struct fw *fw, uint64_t mpidr)
 static uint64_t level_mask(uint32_t level)
 {
 	static const uint64_t masks[4] = {
-		0xff00ffffffull, 0xff00ffff00ull, 0xff00ff0000ull,
+		FW_MPIDR_AFF_MASK, 0xff00ffff00ull, 0xff00ff0000ull,
 		0xff00000000ull,
 	};
 

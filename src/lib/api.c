@@ -165,6 +165,21 @@ static void client_flush(struct api_client *c)
 	}
 }
 
+/* --acpi: "ejecting" on each vCPU of a status, true while its removal waits. */
+static bool mark_ejecting(struct api *api, struct json_object *res)
+{
+	struct json_object *cpus;
+	bool good = json_object_object_get_ex(res, "vcpus", &cpus);
+
+	for (size_t i = 0; good && i < json_object_array_length(cpus); i++) {
+		bool e = api->ops.acpi->removing(api->ops.opaque, (unsigned int)i);
+
+		good = proto_set(json_object_array_get_idx(cpus, i), "ejecting",
+				 json_object_new_boolean(e));
+	}
+	return good;
+}
+
 static char *do_status(struct api *api, const struct proto_req *req)
 {
 	struct fw_status *st;
@@ -195,6 +210,10 @@ static char *do_status(struct api *api, const struct proto_req *req)
 	res = proto_status(st, api->ops.state(api->ops.opaque));
 	free(st);
 	if (!res) {
+		return proto_error(req, PROTO_EINTERNAL, "out of memory");
+	}
+	if (api->ops.acpi && !mark_ejecting(api, res)) {
+		json_object_put(res);
 		return proto_error(req, PROTO_EINTERNAL, "out of memory");
 	}
 	if (!proto_set(res, "psci", json_object_new_string("user")) ||
@@ -635,7 +654,7 @@ static char *wait_error(struct api *api, struct api_wait *w, enum proto_err code
 			}
 		}
 	}
-	snprintf(msg, sizeof(msg), "%s %s %s; %s %s still enabled", w->want < 0 ? "cpu-remove:" : "resize:",
+	snprintf(msg, sizeof(msg), "%s %s %s: %s; %s enabled", w->want < 0 ? "cpu-remove:" : "resize:",
 		 left == 1 ? "vCPU" : "vCPUs", list, why, left == 1 ? "it stays" : "they stay");
 	return proto_error(&w->req, code, msg);
 }
@@ -698,7 +717,7 @@ static int check_waits(struct api *api)
 			char why[200];
 
 			snprintf(why, sizeof(why),
-				 "timed out: the guest did not eject it within %u s (%s)", w->timeout_s,
+				 "timed out, the guest did not eject it within %u s (%s)", w->timeout_s,
 				 refused ? "it read the eject request but did not offline and eject "
 					   "the CPU: see the guest's kernel log"
 					 : "it did not read the eject request: no ACPI hot-plug "
@@ -706,7 +725,7 @@ static int check_waits(struct api *api)
 			out = wait_error(api, w, PROTO_ETIMEDOUT, why);
 		} else if (dropped) {
 			out = wait_error(api, w, PROTO_ETIMEDOUT,
-					 "withdrawn: another client's removal of it timed out or hung up");
+					 "withdrawn, another client's removal of it timed out or hung up");
 			for (cpu = 0; cpu < api->ops.ncpus; cpu++) {
 				/* keep waiting for nothing else */
 				w->cpu[cpu] = false;
@@ -1108,7 +1127,7 @@ void api_stop(struct api *api)
 		if (w->active && api->clients[i].fd >= 0 && api->clients[i].serial == w->serial) {
 			client_send(&api->clients[i],
 				    wait_error(api, w, PROTO_EBUSY,
-					       "hotvm stopped before the guest ejected it:"));
+					       "hotvm stopped before the guest ejected it"));
 		}
 		if (w->active) {
 			proto_free(&w->req);

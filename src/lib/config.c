@@ -60,7 +60,8 @@ static const struct opt run_opts[] = {
 	FLAG("pmu", pmu, "give the guest a PMUv3"),
 	FLAG("acpi", acpi,
 	     "boot a Linux Image on ACPI tables found through an EFI system table "
-	     "that hotvm builds (no firmware; raw binaries keep the DT)"),
+	     "that hotvm builds (no firmware; raw binaries keep the DT); the guest is "
+	     "then notified of cpu-add and ejects vCPUs on cpu-remove"),
 	FLAG("nodefaults", nodefaults, "no implicit kernel parameters (console=ttyS0)"),
 	STR("network", 'n', network, "mode=none",
 	    "networking: only mode=none (hotvm has no network devices)"),

@@ -27,10 +27,11 @@
 #define ST_TABLES	112
 
 #define CONFIG_OFF	EFI_SYSTAB_SIZE
-#define NR_CONFIG	2
+#define NR_CONFIG	3
 #define RTPROP_OFF	(CONFIG_OFF + NR_CONFIG * EFI_CONFIG_ENTRY_SIZE)
 #define RTPROP_SIZE	8u
-#define VENDOR_OFF	(RTPROP_OFF + RTPROP_SIZE)
+#define MEMRSV_OFF	(RTPROP_OFF + RTPROP_SIZE)
+#define VENDOR_OFF	(MEMRSV_OFF + EFI_MEMRESERVE_SIZE)
 
 static const char vendor[] = "hotvm";
 
@@ -43,6 +44,10 @@ static const uint8_t guid_rt_properties[16] = {
 	0x8a, 0x91, 0x66, 0xeb, 0xef, 0x7e, 0x2a, 0x40,
 	0x84, 0x2e, 0x93, 0x1d, 0x21, 0xc3, 0x8a, 0xe9,
 };	/* eb66918a-7eef-402a-842e-931d21c38ae9 */
+static const uint8_t guid_memreserve[16] = {
+	0xc6, 0xb0, 0x8e, 0x88, 0xde, 0x8e, 0xf5, 0x4f,
+	0xa8, 0xf0, 0x9a, 0xee, 0x5c, 0xb9, 0x77, 0xc2,
+};	/* 888eb0c6-8ede-4ff5-a8f0-9aee5cb977c2: LINUX_EFI_MEMRESERVE_TABLE_GUID */
 
 static void put_le(uint8_t *p, uint64_t v, unsigned int bytes)
 {
@@ -192,12 +197,18 @@ int efi_build(const struct efi_desc *d, uint8_t *buf, size_t size, struct efi_in
 		return mlen;
 	}
 
-	/* configuration table: ACPI 2.0 RSDP, then the runtime properties */
+	/*
+	 * configuration table: ACPI 2.0 RSDP, the runtime properties, and the
+	 * empty root of Linux's persistent memory reservations (size, count,
+	 * next: all 0, left zeroed by the memset above).
+	 */
 	cfg = buf + CONFIG_OFF;
 	memcpy(cfg, guid_acpi20, 16);
 	put_le(cfg + 16, d->rsdp, 8);
 	memcpy(cfg + EFI_CONFIG_ENTRY_SIZE, guid_rt_properties, 16);
 	put_le(cfg + EFI_CONFIG_ENTRY_SIZE + 16, base + RTPROP_OFF, 8);
+	memcpy(cfg + 2 * EFI_CONFIG_ENTRY_SIZE, guid_memreserve, 16);
+	put_le(cfg + 2 * EFI_CONFIG_ENTRY_SIZE + 16, base + MEMRSV_OFF, 8);
 	put_le(buf + RTPROP_OFF, 1, 2);			/* Version */
 	put_le(buf + RTPROP_OFF + 2, RTPROP_SIZE, 2);	/* Length */
 	put_le(buf + RTPROP_OFF + 4, 0, 4);		/* RuntimeServicesSupported */

@@ -10,7 +10,10 @@
  *
  * - an EFI system table ("IBI SYST", revision 2.70) with no boot services
  *   and no runtime services, whose configuration table holds the ACPI 2.0
- *   RSDP and an EFI_RT_PROPERTIES_TABLE that supports nothing;
+ *   RSDP, an EFI_RT_PROPERTIES_TABLE that supports nothing and, as the stub
+ *   installs it, an empty LINUX_EFI_MEMRESERVE table (the root of the
+ *   persistent reservations: the GICv3 ITS driver reserves its LPI tables
+ *   there, efi_mem_reserve_persistent(), and WARNs at boot without it);
  * - an EFI memory map (descriptor version 1, 48-byte descriptors): RAM as
  *   EfiConventionalMemory, what the loader placed (kernel, initrd, device
  *   tree) as EfiLoaderData, the tables' region as EfiACPIReclaimMemory;
@@ -28,9 +31,10 @@
  *
  * Host independent; the region layout is (see efi_build()):
  *   base + 0              EFI system table (120 bytes)
- *   base + 120            configuration table (2 entries)
- *   base + 168            EFI_RT_PROPERTIES_TABLE
- *   base + 176            firmware vendor (UCS-2)
+ *   base + 120            configuration table (3 entries)
+ *   base + 192            EFI_RT_PROPERTIES_TABLE
+ *   base + 200            struct linux_efi_memreserve, empty (16 bytes)
+ *   base + 216            firmware vendor (UCS-2)
  *   base + EFI_MMAP_OFF   memory map
  *   base + EFI_HEAD_SIZE  ACPI tables (acpi_build()), up to the region's end
  */
@@ -47,6 +51,7 @@
 #define EFI_DESC_VERSION	1u
 #define EFI_DESC_SIZE		48u			/* 40-byte descriptor + padding */
 #define EFI_SECUREBOOT_DISABLED	2u			/* efi_secureboot_mode */
+#define EFI_MEMRESERVE_SIZE	16u	/* linux_efi_memreserve: size, count, next */
 
 /* EFI_MEMORY_TYPE */
 #define EFI_LOADER_DATA		2u

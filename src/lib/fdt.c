@@ -11,6 +11,7 @@
 
 #include <libfdt.h>
 
+#include "fw/fw.h"
 #include "lib/fdt.h"
 
 #define PHANDLE_GIC	1
@@ -65,7 +66,7 @@ static int cpus(void *fdt, const struct fdt_desc *d)
 	err = err ? err : fdt_property_u32(fdt, "#size-cells", 0);
 	for (unsigned int i = 0; !err && i < d->machine->ncpus; i++) {
 		/* reg is MPIDR's affinity fields: Aff3 in the high cell. */
-		uint64_t aff = d->mpidr[i] & 0xff00ffffffull;
+		uint64_t aff = d->mpidr[i] & FW_MPIDR_AFF_MASK;
 
 		err = begin_node(fdt, "cpu", aff);
 		err = err ? err : fdt_property_string(fdt, "device_type", "cpu");

@@ -9,6 +9,7 @@ void vmstate_init(struct vmstate *s)
 	s->state = VM_RUNNING;
 	s->reloading = false;
 	s->status = 0;
+	s->hibernate = false;
 }
 
 /* off or fail: the VM ends; a failure's status 1 wins over a power-off's 0 */
@@ -39,6 +40,12 @@ enum vm_answer vmstate_apply(struct vmstate *s, enum vm_event ev)
 		return s->state == VM_RESETTING ? VM_MERGED : VM_REFUSED;
 	case VM_EV_POWEROFF:
 		return stop(s, 0);
+	case VM_EV_HIBERNATE:
+		if (stop(s, 0) == VM_MERGED) {
+			return VM_MERGED; /* an off already taken says what it was */
+		}
+		s->hibernate = true;
+		return VM_TAKEN;
 	case VM_EV_FAIL:
 		return stop(s, 1);
 	case VM_EV_PARKED:

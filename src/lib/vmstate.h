@@ -35,6 +35,7 @@ enum vm_state {
 enum vm_event {
 	VM_EV_RESET,		/* reboot in-process */
 	VM_EV_POWEROFF,		/* guest off (exit status 0) */
+	VM_EV_HIBERNATE,	/* guest off by SYSTEM_OFF2 HIBERNATE_OFF (status 0) */
 	VM_EV_FAIL,		/* error or stop signal (exit status 1) */
 	VM_EV_PARKED,		/* supervisor: no vCPU thread runs */
 	VM_EV_RELOADED,		/* supervisor: the reset's reload succeeded */
@@ -51,6 +52,7 @@ struct vmstate {
 	enum vm_state state;
 	bool reloading;		/* RESETTING/STOPPING: the reload runs */
 	int status;		/* exit status once OFF */
+	bool hibernate;		/* the off taken was a hibernation (VM_EV_HIBERNATE) */
 };
 
 /* A new VM: RUNNING. */

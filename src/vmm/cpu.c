@@ -336,8 +336,10 @@ static int run_loop(struct cpu *c)
 			break;
 		case ACT_POWEROFF:
 			/* SYSTEM_OFF2 says how; KVM's own SYSTEM_OFF is a plain off */
-			vmm_poweroff(v, act == ACT_HYPERCALL && call.fate == FW_FATE_SYSTEM_OFF &&
-						call.out.type == FW_PSCI_OFF_TYPE_HIBERNATE);
+			vmm_request(v, act == ACT_HYPERCALL && call.fate == FW_FATE_SYSTEM_OFF &&
+						       call.out.type == FW_PSCI_OFF_TYPE_HIBERNATE
+					       ? VM_EV_HIBERNATE
+					       : VM_EV_POWEROFF);
 			break;
 		case ACT_REBOOT:
 			vmm_request(v, VM_EV_RESET);

@@ -171,11 +171,14 @@ static void print_status(struct json_object *res)
 		for (i = 0; i < n; i++) {
 			struct json_object *c = json_object_array_get_idx(cpus, i);
 
-			printf("%-5lld %-10s %-8s %-11s %-8lld %lld\n",
+			printf("%-5lld %-10s %-8s %-11s %-8lld %lld%s\n",
 			       (long long)field_int(c, "index"), field_str(c, "mpidr"),
 			       !strcmp(field_str(c, "enabled"), "true") ? "yes" : "no",
 			       field_str(c, "power"), (long long)field_int(c, "calls"),
-			       (long long)field_int(c, "suspends"));
+			       (long long)field_int(c, "suspends"),
+			       !strcmp(field_str(c, "ejecting"), "true")
+				       ? "  (eject requested: waiting for the guest)"
+				       : "");
 		}
 	}
 	if (json_object_object_get_ex(res, "psci_calls", &calls)) {
@@ -341,13 +344,18 @@ int ctl_main(int argc, char **argv)
 			return 2;
 		}
 	}
-	/* Options may also follow the command: hotvm ctl ... resize --cpus 3 */
+	/* Options may also follow the command, before or after its argument:
+	 * hotvm ctl ... resize --cpus 3, hotvm ctl ... cpu-remove 2 --timeout 5 */
 	if (optind >= argc) {
 		fprintf(stderr, "hotvm ctl: no command given\n\n%s", ctl_usage);
 		return 2;
 	}
-	op = argv[optind++];
-	while ((opt = getopt_long(argc, argv, "+hc:", opts, NULL)) != -1) {
+	op = argv[optind];
+	/* A fresh scan of what follows (optind 0 resets getopt; op is argv[0]). */
+	argc -= optind;
+	argv += optind;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "hc:", opts, NULL)) != -1) {
 		if (opt == 'c') {
 			cpus = optarg;
 		} else if (opt == 't') {

@@ -37,38 +37,26 @@ void vmm_log(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
-static enum vm_answer request(struct vmm *v, enum vm_event ev, bool hibernate)
+enum vm_answer vmm_request(struct vmm *v, enum vm_event ev)
 {
 	enum vm_answer ans;
 
 	pthread_mutex_lock(&v->lock);
 	ans = vmstate_apply(&v->vm, ev);
-	if (ans == VM_TAKEN && ev == VM_EV_POWEROFF) {
-		v->hibernate = hibernate;
-	}
 	for (unsigned int i = 0; i < v->ncpus; i++) {
 		cpu_kick(&v->cpus[i]);
 	}
 	pthread_cond_broadcast(&v->cond);
 	pthread_mutex_unlock(&v->lock);
 	/* One event per power-off or reset taken, whoever asked (guest, KVM, API). */
-	if (ans == VM_TAKEN && ev == VM_EV_POWEROFF) {
-		api_emit_kind(v->api, "system-off", -1, hibernate ? "hibernate" : "off");
+	if (ans == VM_TAKEN && (ev == VM_EV_POWEROFF || ev == VM_EV_HIBERNATE)) {
+		api_emit_kind(v->api, "system-off", -1, ev == VM_EV_HIBERNATE ? "hibernate" : "off");
 	} else if (ans == VM_TAKEN && ev == VM_EV_RESET) {
 		api_emit(v->api, "system-reset", -1);
 	}
 	return ans;
 }
 
-enum vm_answer vmm_request(struct vmm *v, enum vm_event ev)
-{
-	return request(v, ev, false);
-}
-
-enum vm_answer vmm_poweroff(struct vmm *v, bool hibernate)
-{
-	return request(v, VM_EV_POWEROFF, hibernate);
-}
 
 /*
  * SIGINT/SIGTERM/SIGHUP stop the guest like a failure (status 1) through
@@ -392,7 +380,7 @@ static int setup_devices(struct vmm *v)
 /* Taken (even if a stop is already under way: it ends the VM all the same). */
 static int api_shutdown(void *opaque)
 {
-	return vmm_poweroff(opaque, false) == VM_REFUSED ? -ESHUTDOWN : 0;
+	return vmm_request(opaque, VM_EV_POWEROFF) == VM_REFUSED ? -ESHUTDOWN : 0;
 }
 
 /* Refused while the VM is stopping: a stop beats a reset. */
@@ -601,7 +589,7 @@ static int supervise(struct vmm *v)
 		pthread_cond_signal(&v->cpus[i].wake);
 	}
 	pthread_mutex_unlock(&v->lock);
-	if (v->vm.status == 0 && v->hibernate) {
+	if (v->vm.status == 0 && v->vm.hibernate) {
 		fprintf(stderr, "hotvm: the guest hibernated (PSCI SYSTEM_OFF2, HIBERNATE_OFF): "
 				"powered off; its memory is gone, so it resumes only from the "
 				"image it saved to its disk\n");

@@ -139,7 +139,6 @@ struct vmm {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* main thread: a request, or a CPU parked */
 	struct vmstate vm;		/* under lock; vm.state also read atomically */
-	bool hibernate;			/* under lock: the off was SYSTEM_OFF2 */
 	unsigned int nrunning;
 	bool quit;
 	unsigned int mmio_warnings;
@@ -151,10 +150,8 @@ struct vmm {
 
 /* vmm.c */
 int vmm_run(struct config *cfg);
-/* Give @ev (VM_EV_RESET/POWEROFF/FAIL) to the state machine; kick the vCPUs. */
+/* Give @ev (VM_EV_RESET/POWEROFF/HIBERNATE/FAIL) to the state machine; kick the vCPUs. */
 enum vm_answer vmm_request(struct vmm *v, enum vm_event ev);
-/* The guest powers off (@hibernate: SYSTEM_OFF2 HIBERNATE_OFF). */
-enum vm_answer vmm_poweroff(struct vmm *v, bool hibernate);
 void vmm_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* cpu.c */

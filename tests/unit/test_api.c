@@ -23,6 +23,7 @@
 
 #include "unit.h"
 #include "jsonfail.h"
+#include "dev/cpuhp.h"
 #include "fw/fw.h"
 #include "lib/api.h"
 #include "lib/proto.h"
@@ -926,6 +927,354 @@ START_TEST(test_too_many_clients)
 }
 END_TEST
 
+
+/*
+ * --acpi: the API over the real hot-plug device (src/dev/cpuhp.c); the
+ * tests play the guest's AML through the device's registers.
+ */
+static struct cpuhp *hp;
+
+static bool hp_enabled(void *o, unsigned int cpu)
+{
+	return fw_enabled(fw, cpu);
+}
+static int hp_enable(void *o, unsigned int cpu)
+{
+	return fw_enable(fw, cpu);
+}
+static int hp_disable(void *o, unsigned int cpu)
+{
+	return fw_disable(fw, cpu);
+}
+static void hp_pulse(void *o)
+{
+}
+static void hp_event(void *o, const char *type, unsigned int cpu, const char *kind)
+{
+	api_emit_kind(api, type, (int)cpu, kind);
+}
+static int hp_add(void *o, unsigned int cpu)
+{
+	return cpuhp_add(hp, cpu);
+}
+static int hp_remove(void *o, unsigned int cpu)
+{
+	return cpuhp_remove(hp, cpu);
+}
+static bool hp_removing(void *o, unsigned int cpu)
+{
+	return cpuhp_removing(hp, cpu);
+}
+static bool hp_cancel(void *o, unsigned int cpu)
+{
+	return cpuhp_cancel(hp, cpu);
+}
+
+static const struct api_hotplug acpi_hotplug = {
+	.add = hp_add,
+	.remove = hp_remove,
+	.removing = hp_removing,
+	.cancel = hp_cancel,
+};
+
+static void setup_acpi(void)
+{
+	struct fw_config cfg = { .ncpus = NCPUS, .nenabled = 2 };
+	const struct cpuhp_ops ops = {
+		.enabled = hp_enabled,
+		.enable = hp_enable,
+		.disable = hp_disable,
+		.pulse = hp_pulse,
+		.event = hp_event,
+	};
+	char err[256];
+
+	fw = fw_create(&cfg, &plat, NULL);
+	ck_assert_ptr_nonnull(fw);
+	hp = cpuhp_create(0x1020000, NCPUS, &ops);
+	ck_assert_ptr_nonnull(hp);
+	base_ops = (struct api_ops){
+		.fw = fw,
+		.ncpus = NCPUS,
+		.hotplug = true,
+		.acpi = &acpi_hotplug,
+		.shutdown = do_shutdown,
+		.reboot = do_reboot,
+		.state = state,
+	};
+	snprintf(path, sizeof(path), "/tmp/hotvm-test-api.%d.sock", (int)getpid());
+	unlink(path);
+	api = api_start(path, &base_ops, err, sizeof(err));
+	ck_assert_msg(api != NULL, "%s", err);
+}
+
+static void teardown_acpi(void)
+{
+	api_stop(api);
+	cpuhp_destroy(hp);
+	fw_destroy(fw);
+}
+
+static uint32_t hp_rd(uint64_t off)
+{
+	uint32_t v;
+
+	cpuhp_mmio(NULL, 0x1020000 + off, (uint8_t *)&v, 4, false, hp);
+	return v;
+}
+
+static void hp_wr(uint64_t off, uint32_t v)
+{
+	cpuhp_mmio(NULL, 0x1020000 + off, (uint8_t *)&v, 4, true, hp);
+}
+
+/* The guest's _EVT: read and acknowledge everything pending; how many notices. */
+static unsigned int guest_scan(void)
+{
+	unsigned int n = 0;
+	uint32_t cpu;
+
+	while ((cpu = hp_rd(ACPI_HP_NEXT)) != ACPI_HP_NONE) {
+		hp_wr(ACPI_HP_SEL, cpu);
+		hp_wr(ACPI_HP_STS, hp_rd(ACPI_HP_STS) & 6);
+		n++;
+	}
+	return n;
+}
+
+/* The guest offlines @cpu if it is on (CPU_OFF on it), then _EJ0. */
+static void guest_eject(unsigned int cpu)
+{
+	if (fw_state(fw, cpu) != FW_POWER_OFF) {
+		struct fw_call c = { .id = 0x84000002 };
+
+		fw_call(fw, cpu, &c);
+	}
+	hp_wr(ACPI_HP_SEL, cpu);
+	hp_wr(ACPI_HP_EJECT, 1);
+}
+
+/* Wait (5 s at most) until the server has asked the guest to eject @cpu. */
+static void wait_removing(unsigned int cpu)
+{
+	for (int i = 0; i < 5000 && !cpuhp_removing(hp, cpu); i++) {
+		usleep(1000);
+	}
+	ck_assert_msg(cpuhp_removing(hp, cpu), "no removal of vCPU %u under way", cpu);
+}
+
+/* No line from @fd within @ms. */
+static void no_answer(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	ck_assert_msg(poll(&p, 1, ms) == 0, "answered before the guest acted");
+}
+
+static const char *field(struct json_object *r, const char *key)
+{
+	struct json_object *res, *v;
+
+	if (!json_object_object_get_ex(r, "result", &res) ||
+	    !json_object_object_get_ex(res, key, &v)) {
+		return "";
+	}
+	return json_object_get_string(v);
+}
+
+START_TEST(test_acpi_add_remove)
+{
+	int fd = client();
+	struct json_object *r;
+
+	r = call(fd, "{\"op\":\"cpu-add\",\"cpu\":2}\n");
+	ck_assert(ok(r));
+	ck_assert_str_eq(field(r, "guest"), "notified");
+	json_object_put(r);
+	ck_assert_uint_eq(guest_scan(), 1);
+	ck_assert_int_eq(cpu_on(2), FW_PSCI_SUCCESS);
+	ck_assert_int_eq(fw_online(fw, 2), 0);
+	/* cpu-remove of an online vCPU: the answer waits for the guest ... */
+	put(fd, "{\"op\":\"cpu-remove\",\"cpu\":2,\"id\":7}\n");
+	put(fd, "{\"op\":\"status\",\"id\":8}\n"); /* ... and so do later requests */
+	wait_removing(2);
+	no_answer(fd, 300);
+	{
+		int other = client();
+		struct json_object *st = call(other, "{\"op\":\"status\"}\n"), *res, *cpus, *v;
+
+		ck_assert(json_object_object_get_ex(st, "result", &res));
+		ck_assert(json_object_object_get_ex(res, "vcpus", &cpus));
+		ck_assert(json_object_object_get_ex(json_object_array_get_idx(cpus, 2), "ejecting",
+						    &v));
+		ck_assert(json_object_get_boolean(v));
+		ck_assert(json_object_object_get_ex(json_object_array_get_idx(cpus, 1), "ejecting",
+						    &v));
+		ck_assert(!json_object_get_boolean(v));
+		json_object_put(st);
+		close(other);
+	}
+	expect_error(client(), "{\"op\":\"cpu-add\",\"cpu\":2}\n", "busy");
+	ck_assert_uint_eq(guest_scan(), 1);
+	no_answer(fd, 100);
+	guest_eject(2);
+	r = get(fd);
+	ck_assert_msg(ok(r), "%s", errmsg(r));
+	ck_assert_str_eq(field(r, "guest"), "ejected");
+	ck_assert_str_eq(field(r, "enabled"), "false");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(r, "id")), "7");
+	json_object_put(r);
+	r = get(fd);
+	ck_assert(ok(r));
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(r, "id")), "8");
+	ck_assert_str_eq(field(r, "enabled"), "2");
+	ck_assert_str_eq(field(r, "acpi_hotplug"), "true");
+	json_object_put(r);
+	ck_assert_int_eq(cpu_on(2), FW_PSCI_DENIED);
+	/* removing it again changes nothing and does not wait */
+	r = call(fd, "{\"op\":\"cpu-remove\",\"cpu\":2}\n");
+	ck_assert(ok(r));
+	ck_assert_str_eq(field(r, "changed"), "false");
+	json_object_put(r);
+	expect_error(fd, "{\"op\":\"cpu-remove\",\"cpu\":0}\n", "not-permitted");
+	expect_error(fd, "{\"op\":\"cpu-remove\",\"cpu\":4}\n", "out-of-range");
+	expect_error(fd, "{\"op\":\"cpu-remove\",\"cpu\":1,\"timeout\":0}\n", "out-of-range");
+	expect_error(fd, "{\"op\":\"cpu-remove\",\"cpu\":1,\"timeout\":3601}\n", "out-of-range");
+	expect_error(fd, "{\"op\":\"cpu-remove\",\"cpu\":1,\"timeout\":\"5\"}\n", "invalid-request");
+	expect_error(fd, "{\"op\":\"cpu-add\",\"cpu\":1,\"timeout\":5}\n", "invalid-request");
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_acpi_timeout)
+{
+	int fd = client();
+	struct json_object *r;
+
+	/* The guest never looks: withdrawn after 1 s, vCPU 1 stays enabled. */
+	r = call(fd, "{\"op\":\"cpu-remove\",\"cpu\":1,\"timeout\":1}\n");
+	ck_assert(!ok(r));
+	ck_assert_str_eq(errcode(r), "timed-out");
+	ck_assert_ptr_nonnull(strstr(errmsg(r), "did not read the eject request"));
+	ck_assert_ptr_nonnull(strstr(errmsg(r), "stays enabled"));
+	json_object_put(r);
+	ck_assert(fw_enabled(fw, 1));
+	ck_assert(!cpuhp_removing(hp, 1));
+	ck_assert_uint_eq(guest_scan(), 0); /* no stale eject request left */
+	/* The guest reads the request but does not eject. */
+	put(fd, "{\"op\":\"cpu-remove\",\"cpu\":1,\"timeout\":1}\n");
+	wait_removing(1);
+	ck_assert_uint_eq(guest_scan(), 1);
+	r = get(fd);
+	ck_assert_str_eq(errcode(r), "timed-out");
+	ck_assert_ptr_nonnull(strstr(errmsg(r), "read the eject request but did not"));
+	json_object_put(r);
+	ck_assert(fw_enabled(fw, 1));
+	/* and then a removal the guest completes */
+	put(fd, "{\"op\":\"cpu-remove\",\"cpu\":1}\n");
+	wait_removing(1);
+	ck_assert_uint_eq(guest_scan(), 1);
+	guest_eject(1);
+	r = get(fd);
+	ck_assert(ok(r));
+	json_object_put(r);
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_acpi_clients)
+{
+	int a = client(), b = client(), sub = client();
+	struct json_object *r;
+
+	expect_ok(sub, "{\"op\":\"events\"}\n");
+	/* Two clients remove vCPU 1: one eject request, both answered by the eject. */
+	put(a, "{\"op\":\"cpu-remove\",\"cpu\":1}\n");
+	put(b, "{\"op\":\"cpu-remove\",\"cpu\":1}\n");
+	wait_removing(1);
+	usleep(300000); /* the server reads b's request too; it joins a's */
+	ck_assert_uint_eq(guest_scan(), 1);
+	guest_eject(1);
+	r = get(a);
+	ck_assert(ok(r));
+	ck_assert_str_eq(field(r, "changed"), "true");
+	json_object_put(r);
+	r = get(b);
+	ck_assert(ok(r));
+	ck_assert_str_eq(field(r, "changed"), "true");
+	json_object_put(r);
+	/* A client that hangs up while waiting withdraws its removal. */
+	expect_ok(a, "{\"op\":\"cpu-add\",\"cpu\":1}\n");
+	ck_assert_uint_eq(guest_scan(), 1);
+	put(b, "{\"op\":\"cpu-remove\",\"cpu\":1}\n");
+	wait_removing(1);
+	close(b);
+	for (int i = 0; i < 5000 && cpuhp_removing(hp, 1); i++) {
+		usleep(1000);
+	}
+	ck_assert(!cpuhp_removing(hp, 1));
+	ck_assert(fw_enabled(fw, 1));
+	{
+		const char *want[] = { "cpu-notify",  "cpu-notified", "cpu-ejected", "cpu-disabled",
+				       "cpu-enabled", "cpu-notify",   "cpu-notified", "cpu-notify",
+				       "cpu-remove-timeout" };
+
+		for (unsigned int k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+			struct json_object *ev = get(sub), *v;
+
+			ck_assert(json_object_object_get_ex(ev, "event", &v));
+			ck_assert_str_eq(json_object_get_string(v), want[k]);
+			json_object_put(ev);
+		}
+	}
+	close(a);
+	close(sub);
+}
+END_TEST
+
+START_TEST(test_acpi_resize_and_reset)
+{
+	int fd = client();
+	struct json_object *r, *v;
+
+	r = call(fd, "{\"op\":\"resize\",\"cpus\":4}\n");
+	ck_assert(ok(r));
+	ck_assert(json_object_object_get_ex(json_object_object_get(r, "result"), "changed", &v));
+	ck_assert_int_eq(json_object_array_length(v), 2);
+	json_object_put(r);
+	ck_assert_uint_eq(guest_scan(), 2);
+	ck_assert_int_eq(cpu_on(3), FW_PSCI_SUCCESS);
+	ck_assert_int_eq(fw_online(fw, 3), 0);
+	/* Shrink to 1: eject requests for 3, 2 and 1 (3 is on: the guest offlines it). */
+	put(fd, "{\"op\":\"resize\",\"cpus\":1}\n");
+	wait_removing(1);
+	ck_assert_uint_eq(guest_scan(), 3);
+	guest_eject(3);
+	guest_eject(2);
+	no_answer(fd, 200); /* 1 is still to go */
+	guest_eject(1);
+	r = get(fd);
+	ck_assert_msg(ok(r), "%s", errmsg(r));
+	ck_assert_str_eq(field(r, "enabled"), "1");
+	ck_assert(json_object_object_get_ex(json_object_object_get(r, "result"), "changed", &v));
+	ck_assert_int_eq(json_object_array_length(v), 3);
+	json_object_put(r);
+	/* A guest reboot during a removal finishes it: the rebooted guest never sees vCPU 2. */
+	expect_ok(fd, "{\"op\":\"cpu-add\",\"cpu\":2}\n");
+	ck_assert_uint_eq(guest_scan(), 1);
+	ck_assert_int_eq(cpu_on(2), FW_PSCI_SUCCESS);
+	put(fd, "{\"op\":\"cpu-remove\",\"cpu\":2}\n");
+	wait_removing(2);
+	fw_reset(fw);
+	cpuhp_reset(hp);
+	r = get(fd);
+	ck_assert_msg(ok(r), "%s", errmsg(r));
+	json_object_put(r);
+	ck_assert(!fw_enabled(fw, 2));
+	close(fd);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("api");
@@ -948,6 +1297,14 @@ int main(void)
 	tcase_add_test(tc, test_poll_error);
 	tcase_add_test(tc, test_out_of_memory);
 	tcase_add_test(tc, test_too_many_clients);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("acpi");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup_acpi, teardown_acpi);
+	tcase_add_test(tc, test_acpi_add_remove);
+	tcase_add_test(tc, test_acpi_timeout);
+	tcase_add_test(tc, test_acpi_clients);
+	tcase_add_test(tc, test_acpi_resize_and_reset);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

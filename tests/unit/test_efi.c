@@ -87,10 +87,13 @@ START_TEST(test_systab)
 					    0xbc, 0x22, 0x00, 0x80, 0xc7, 0x3c, 0x88, 0x81 };
 	static const uint8_t rtprop[16] = { 0x8a, 0x91, 0x66, 0xeb, 0xef, 0x7e, 0x2a, 0x40,
 					    0x84, 0x2e, 0x93, 0x1d, 0x21, 0xc3, 0x8a, 0xe9 };
+	static const uint8_t memrsv[16] = { 0xc6, 0xb0, 0x8e, 0x88, 0xde, 0x8e, 0xf5, 0x4f,
+					    0xa8, 0xf0, 0x9a, 0xee, 0x5c, 0xb9, 0x77, 0xc2 };
 	struct efi_desc d = desc();
 	struct efi_info info;
 	uint8_t copy[120];
-	const uint8_t *st, *cfg, *rt, *v;
+	const uint8_t *st, *cfg, *rt, *v, *mr;
+	uint64_t mr_gpa;
 
 	memset(buf, 0xaa, sizeof(buf));
 	ck_assert_int_eq(efi_build(&d, buf, sizeof(buf), &info), 0);
@@ -113,7 +116,7 @@ START_TEST(test_systab)
 	for (int off = 40; off < 104; off += 8) { /* consoles, runtime, boot services */
 		ck_assert_uint_eq(le(st + off, 8), 0);
 	}
-	ck_assert_uint_eq(le(st + 104, 8), 2);
+	ck_assert_uint_eq(le(st + 104, 8), 3);
 	cfg = at(le(st + 112, 8));
 	ck_assert_mem_eq(cfg, acpi20, 16);
 	ck_assert_uint_eq(le(cfg + 16, 8), RSDP);
@@ -122,6 +125,22 @@ START_TEST(test_systab)
 	ck_assert_uint_eq(le(rt, 2), 1);
 	ck_assert_uint_eq(le(rt + 2, 2), 8);
 	ck_assert_uint_eq(le(rt + 4, 4), 0);
+	/*
+	 * LINUX_EFI_MEMRESERVE_TABLE, as the EFI stub installs it: an empty
+	 * struct linux_efi_memreserve (size 0, count 0, next 0), 8-byte
+	 * aligned, inside the head and clear of the other structures, on RAM
+	 * that was 0xaa before (the kernel links its reservations to it).
+	 */
+	ck_assert_mem_eq(cfg + 48, memrsv, 16);
+	mr_gpa = le(cfg + 64, 8);
+	ck_assert_uint_eq(mr_gpa % 8, 0);
+	ck_assert_uint_ge(mr_gpa, le(cfg + 40, 8) + 8);	/* after the RT properties */
+	ck_assert_uint_le(mr_gpa + EFI_MEMRESERVE_SIZE, le(st + 24, 8)); /* before the vendor */
+	mr = at(mr_gpa);
+	ck_assert_uint_eq(le(mr, 4), 0);	/* size: no entries of its own */
+	ck_assert_uint_eq(le(mr + 4, 4), 0);	/* count */
+	ck_assert_uint_eq(le(mr + 8, 8), 0);	/* next: none */
+	ck_assert_uint_le(le(st + 24, 8) + 12, REGION + EFI_MMAP_OFF);
 
 	/* a different RSDP changes the table, not the header: CRC unchanged */
 	d.rsdp = RSDP + 0x40;

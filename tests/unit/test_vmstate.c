@@ -126,8 +126,11 @@ END_TEST
 /*
  * Every sequence of up to 5 events from RUNNING: the machine never leaves
  * its states, OFF is final, a taken stop is never undone (the VM ends),
- * and a taken reset is carried out unless a stop came after it.
+ * a taken reset is carried out unless a stop came after it, and the VM
+ * hibernated exactly when the off that ended it was SYSTEM_OFF2's.
  */
+#define NEVENTS (VM_EV_RELOAD_FAILED + 1)
+
 START_TEST(test_exhaustive)
 {
 	unsigned int seq, n, len;
@@ -136,26 +139,34 @@ START_TEST(test_exhaustive)
 		unsigned int total = 1;
 
 		for (n = 0; n < len; n++) {
-			total *= 6;
+			total *= NEVENTS;
 		}
 		for (seq = 0; seq < total; seq++) {
 			unsigned int x = seq;
-			bool stop_taken = false;
+			bool stop_taken = false, off_taken = false;
+			bool want_hibernate = false;
 			int want_status = -1;
 
 			start();
 			for (n = 0; n < len; n++) {
-				enum vm_event ev = (enum vm_event)(x % 6);
+				enum vm_event ev = (enum vm_event)(x % NEVENTS);
 				enum vm_state before = S.state;
 				enum vm_answer a = vmstate_apply(&S, ev);
 
-				x /= 6;
+				x /= NEVENTS;
 				ck_assert_int_le(S.state, VM_OFF);
 				if (before == VM_OFF) {
 					ck_assert_int_eq(a, VM_REFUSED);
 					ck_assert_int_eq(S.state, VM_OFF);
 				}
-				if ((ev == VM_EV_POWEROFF || ev == VM_EV_FAIL) && a != VM_REFUSED) {
+				if ((ev == VM_EV_POWEROFF || ev == VM_EV_HIBERNATE) && a == VM_TAKEN) {
+					/* the first off taken says what it was */
+					ck_assert(!off_taken);
+					off_taken = true;
+					want_hibernate = ev == VM_EV_HIBERNATE;
+				}
+				if ((ev == VM_EV_POWEROFF || ev == VM_EV_HIBERNATE || ev == VM_EV_FAIL) &&
+				    a != VM_REFUSED) {
 					stop_taken = true;
 					if (ev == VM_EV_FAIL || want_status < 0) {
 						want_status = ev == VM_EV_FAIL;
@@ -172,6 +183,7 @@ START_TEST(test_exhaustive)
 				if (ev == VM_EV_RESET && a != VM_REFUSED) {
 					ck_assert_int_eq(S.state, VM_RESETTING);
 				}
+				ck_assert_int_eq(S.hibernate, want_hibernate);
 			}
 			if (stop_taken && S.state == VM_OFF) {
 				ck_assert_int_eq(S.status, want_status);
