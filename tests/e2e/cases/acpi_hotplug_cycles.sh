@@ -126,6 +126,8 @@ remover() {
 	return $((bad > 100 ? 100 : bad))
 }
 ROUNDS=${ROUNDS:-100}
+$CTL events >"$D/events" 2>&1 &
+evpid=$!
 t0=$(now_ms)
 adder $ROUNDS &
 apid=$!
@@ -140,8 +142,14 @@ cnt() { grep -c "^$2\$" "$D/$1.log" 2>/dev/null || echo 0; }
 echo "racing clients ($ROUNDS rounds each, ${ms} ms): cpu-add 3: $(cnt add added) enabled, $(cnt add already) already enabled," \
 	"$(cnt add refused) refused (being removed); cpu-remove 3: $(cnt rm ejected) ejected by the guest," \
 	"$(cnt rm untold) disabled before the guest was told, $(cnt rm already) already disabled"
-[ $arc -eq 0 ] && [ $rrc -eq 0 ] && pass "every racing answer was an allowed outcome" ||
+if [ $arc -eq 0 ] && [ $rrc -eq 0 ]; then
+	pass "every racing answer was an allowed outcome"
+else
 	fail "racing clients: $arc bad cpu-add answers, $rrc bad cpu-remove answers"
+	echo "the event stream during the race (last 40 lines):"
+	tail -n 40 "$D/events" | sed 's/^/    /'
+fi
+kill $evpid 2>/dev/null
 [ "$(cnt rm ejected)" -gt 0 ] && pass "some removals raced through to an eject" ||
 	fail "no cpu-remove 3 was ever ejected"
 log=$(hp_log | grep -c 'cpu3 online failed')
