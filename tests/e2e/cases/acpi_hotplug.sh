@@ -14,7 +14,7 @@
 #  - a guest reboot (ctl reboot) during a removal (held up as above) and
 #    right after an add: afterwards hotvm's enabled/powered vCPUs and the
 #    guest's registered/online cpus agree
-# timeout: 420
+# timeout: 600
 . "$T/console.sh"
 . "$T/acpi_hp.sh"
 set -u
@@ -139,11 +139,11 @@ hp_wait_log "cpu2 online;" 30 || die "cpu2 not onlined"
 vm_sh "echo 0 > $C/cpu0/online && echo 0 > $C/cpu1/online" || die "the guest cannot offline cpu0, cpu1"
 [ "$(vm_sh "cat $C/online")" = "2" ] || die "guest online '$(vm_sh "cat $C/online")', want 2"
 ev0=$(hp_evlines)
-ctl_time /tmp/hp.out --timeout 5 cpu-remove 2
+ctl_time /tmp/hp.out cpu-remove 2 --timeout 5
 out=$(cat /tmp/hp.out)
 [ $rc -eq 1 ] && echo "$out" | grep -q "timed out" &&
-	pass "--timeout 5 cpu-remove 2 of the guest's last CPU: exit 1 after ${ms} ms: $out" ||
-	fail "--timeout 5 cpu-remove 2 of the guest's last CPU: exit $rc after ${ms} ms: $out"
+	pass "cpu-remove 2 --timeout 5 of the guest's last CPU: exit 1 after ${ms} ms: $out" ||
+	fail "cpu-remove 2 --timeout 5 of the guest's last CPU: exit $rc after ${ms} ms: $out"
 [ $ms -ge 4500 ] && [ $ms -lt 9000 ] || fail "the timeout took ${ms} ms, want about 5000"
 [ "$(hp_vcpu 2)" = "true on" ] && pass "hotvm: vCPU 2 still enabled, on" || fail "hotvm: vCPU 2 '$(hp_vcpu 2)'"
 [ "$(vm_sh "cat $C/online")" = "2" ] && vm_sh "[ -e $C/cpu2 ]" &&
