@@ -12,7 +12,7 @@
 #    at the same time; every answer is one of the allowed outcomes (counted
 #    and printed); afterwards hotvm's view and the guest's agree and a last
 #    add/remove still works
-# timeout: 600
+# timeout: 900
 . "$T/console.sh"
 . "$T/acpi_hp.sh"
 set -u
