@@ -196,9 +196,15 @@ static void write_ready(struct virtio_mmio *vm, struct vmq *q, uint32_t v)
 	if (q->ready) {
 		return;
 	}
-	err = q->num > vm->cfg.queue_max[q - vm->vq] ? -VIRTQ_ERR_SIZE :
-		virtq_setup(&q->q, &vm->ram, q->num, q->desc, q->driver, q->device,
-			    vm->drv_features);
+	if (q->num > vm->cfg.queue_max[q - vm->vq]) {
+		fprintf(stderr, "hotvm: virtio-mmio@%#llx: queue %u: size %u is above QueueNumMax %u\n",
+			(unsigned long long)vm->base, (unsigned int)(q - vm->vq), q->num,
+			vm->cfg.queue_max[q - vm->vq]);
+		virtio_mmio_needs_reset(vm);
+		return;
+	}
+	err = virtq_setup(&q->q, &vm->ram, q->num, q->desc, q->driver, q->device,
+			  vm->drv_features);
 	if (err) {
 		fprintf(stderr, "hotvm: virtio-mmio@%#llx: queue %u (size %u): %s\n",
 			(unsigned long long)vm->base, (unsigned int)(q - vm->vq), q->num,
