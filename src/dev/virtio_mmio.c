@@ -13,8 +13,9 @@
  *
  * Locks: @lock serializes register accesses and the ops; @irq_lock
  * (taken after @lock, or alone by device threads) covers InterruptStatus,
- * the line, ConfigGeneration and the status byte (device threads set
- * NEEDS_RESET in it).
+ * the line, ConfigGeneration, the status byte (device threads set
+ * NEEDS_RESET in it) and the accepted features (read by ops and device
+ * threads).
  */
 #include <endian.h>
 #include <pthread.h>
@@ -26,7 +27,7 @@
 
 struct vmq {
 	uint32_t num;
-	bool ready;	/* QueueReady as last written */
+	bool ready; /* QueueReady as last written */
 	uint64_t desc, driver, device;
 	struct virtq q;
 };
@@ -47,6 +48,7 @@ struct virtio_mmio {
 
 	pthread_mutex_t irq_lock;
 	uint32_t status;
+	uint64_t features; /* accepted with FEATURES_OK, else 0 */
 	uint32_t isr;
 	uint32_t generation;
 };
@@ -81,8 +83,8 @@ static uint32_t status_get(struct virtio_mmio *vm)
 static void status_set(struct virtio_mmio *vm, uint32_t status)
 {
 	pthread_mutex_lock(&vm->irq_lock);
-	vm->status = (status & ~VIRTIO_CONFIG_S_NEEDS_RESET) |
-		     (vm->status & VIRTIO_CONFIG_S_NEEDS_RESET);
+	vm->status =
+	    (status & ~VIRTIO_CONFIG_S_NEEDS_RESET) | (vm->status & VIRTIO_CONFIG_S_NEEDS_RESET);
 	pthread_mutex_unlock(&vm->irq_lock);
 }
 
@@ -106,6 +108,7 @@ static void device_reset(struct virtio_mmio *vm)
 	vm->drv_features = 0;
 	pthread_mutex_lock(&vm->irq_lock);
 	vm->status = 0;
+	vm->features = 0;
 	isr_set(vm, 0);
 	pthread_mutex_unlock(&vm->irq_lock);
 }
@@ -148,7 +151,13 @@ static bool features_ok(struct virtio_mmio *vm)
 	if (!(f >> VIRTIO_F_VERSION_1 & 1)) {
 		return false;
 	}
-	return !vm->ops->set_features || vm->ops->set_features(vm->opaque, f);
+	if (vm->ops->set_features && !vm->ops->set_features(vm->opaque, f)) {
+		return false;
+	}
+	pthread_mutex_lock(&vm->irq_lock);
+	vm->features = f;
+	pthread_mutex_unlock(&vm->irq_lock);
+	return true;
 }
 
 static void write_status(struct virtio_mmio *vm, uint32_t v)
@@ -163,7 +172,7 @@ static void write_status(struct virtio_mmio *vm, uint32_t v)
 	}
 	if ((v & VIRTIO_CONFIG_S_FEATURES_OK) && !(old & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    !features_ok(vm)) {
-		v &= ~VIRTIO_CONFIG_S_FEATURES_OK;	/* the driver reads it back and fails */
+		v &= ~VIRTIO_CONFIG_S_FEATURES_OK; /* the driver reads it back and fails */
 	}
 	status_set(vm, v);
 	if ((v & VIRTIO_CONFIG_S_DRIVER_OK) && !(old & VIRTIO_CONFIG_S_DRIVER_OK)) {
@@ -181,6 +190,20 @@ static struct vmq *sel_queue(struct virtio_mmio *vm)
 	return vm->queue_sel < vm->cfg.nqueues ? &vm->vq[vm->queue_sel] : NULL;
 }
 
+/*
+ * The driver set a queue up wrongly: NEEDS_RESET, with one line on stderr
+ * (only the first time until reset, so a guest cannot flood the log).
+ */
+static void queue_error(struct virtio_mmio *vm, const struct vmq *q, const char *why)
+{
+	if (!(status_get(vm) & VIRTIO_CONFIG_S_NEEDS_RESET)) {
+		fprintf(stderr,
+			"hotvm: virtio-mmio@%#llx: queue %u (size %u): %s; device needs reset\n",
+			(unsigned long long)vm->base, (unsigned int)(q - vm->vq), q->num, why);
+	}
+	virtio_mmio_needs_reset(vm);
+}
+
 static void write_ready(struct virtio_mmio *vm, struct vmq *q, uint32_t v)
 {
 	int err;
@@ -196,20 +219,19 @@ static void write_ready(struct virtio_mmio *vm, struct vmq *q, uint32_t v)
 	if (q->ready) {
 		return;
 	}
+	if (q->q.ready) {
+		/* torn down while DRIVER_OK (see above): the device still holds it */
+		queue_error(vm, q, "enabled again while the device still uses it");
+		return;
+	}
 	if (q->num > vm->cfg.queue_max[q - vm->vq]) {
-		fprintf(stderr, "hotvm: virtio-mmio@%#llx: queue %u: size %u is above QueueNumMax %u\n",
-			(unsigned long long)vm->base, (unsigned int)(q - vm->vq), q->num,
-			vm->cfg.queue_max[q - vm->vq]);
-		virtio_mmio_needs_reset(vm);
+		queue_error(vm, q, "size above QueueNumMax");
 		return;
 	}
 	err = virtq_setup(&q->q, &vm->ram, q->num, q->desc, q->driver, q->device,
-			  vm->drv_features);
+			  virtio_mmio_driver_features(vm));
 	if (err) {
-		fprintf(stderr, "hotvm: virtio-mmio@%#llx: queue %u (size %u): %s\n",
-			(unsigned long long)vm->base, (unsigned int)(q - vm->vq), q->num,
-			virtq_strerror(err));
-		virtio_mmio_needs_reset(vm);
+		queue_error(vm, q, virtq_strerror(err));
 		return;
 	}
 	q->ready = true;
@@ -237,7 +259,7 @@ static void reg_write(struct virtio_mmio *vm, unsigned int off, uint32_t v)
 		break;
 	case VIRTIO_MMIO_DRIVER_FEATURES:
 		if (status_get(vm) & VIRTIO_CONFIG_S_FEATURES_OK) {
-			break;	/* negotiation is over */
+			break; /* negotiation is over */
 		}
 		if (vm->drv_features_sel == 0) {
 			set_lo(&vm->drv_features, v);
@@ -281,9 +303,9 @@ static void reg_write(struct virtio_mmio *vm, unsigned int off, uint32_t v)
 	case VIRTIO_MMIO_QUEUE_DEVICE_LOW:
 	case VIRTIO_MMIO_QUEUE_DEVICE_HIGH:
 		if (qw) {
-			uint64_t *r = off < VIRTIO_MMIO_QUEUE_DRIVER_LOW ? &qw->desc :
-				      off < VIRTIO_MMIO_QUEUE_DEVICE_LOW ? &qw->driver :
-									   &qw->device;
+			uint64_t *r = off < VIRTIO_MMIO_QUEUE_DRIVER_LOW   ? &qw->desc
+				      : off < VIRTIO_MMIO_QUEUE_DEVICE_LOW ? &qw->driver
+									   : &qw->device;
 
 			if (off & 4) {
 				set_hi(r, v);
@@ -332,14 +354,14 @@ static uint32_t reg_read(struct virtio_mmio *vm, unsigned int off)
 	case VIRTIO_MMIO_SHM_LEN_HIGH:
 	case VIRTIO_MMIO_SHM_BASE_LOW:
 	case VIRTIO_MMIO_SHM_BASE_HIGH:
-		return 0xffffffffu;	/* no shared memory regions: length -1 */
+		return 0xffffffffu; /* no shared memory regions: length -1 */
 	case VIRTIO_MMIO_CONFIG_GENERATION:
 		pthread_mutex_lock(&vm->irq_lock);
 		v = vm->generation;
 		pthread_mutex_unlock(&vm->irq_lock);
 		return v;
 	}
-	return 0;	/* write-only and reserved registers */
+	return 0; /* write-only and reserved registers */
 }
 
 void virtio_mmio_mmio(struct kvm_vcpu *vcpu, uint64_t addr, uint8_t *data, uint32_t len,
@@ -389,17 +411,16 @@ uint64_t virtio_mmio_driver_features(struct virtio_mmio *vm)
 {
 	uint64_t f;
 
-	pthread_mutex_lock(&vm->lock);
-	f = vm->drv_features;
-	pthread_mutex_unlock(&vm->lock);
+	pthread_mutex_lock(&vm->irq_lock);
+	f = vm->features;
+	pthread_mutex_unlock(&vm->irq_lock);
 	return f;
 }
 
 struct virtio_mmio *virtio_mmio_create(uint64_t base, const struct ram *ram,
 				       const struct virtio_mmio_config *cfg,
 				       const struct virtio_mmio_ops *ops, void *opaque,
-				       void (*irq)(void *irq_opaque, int level),
-				       void *irq_opaque)
+				       void (*irq)(void *irq_opaque, int level), void *irq_opaque)
 {
 	struct virtio_mmio *vm;
 	unsigned int i;

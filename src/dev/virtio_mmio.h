@@ -9,11 +9,19 @@
  *
  * Locking: register accesses (vCPU threads) are serialized by the
  * transport's lock, and every op is called with it held, so ops never run
- * concurrently with each other. A device's own threads may call
- * virtio_mmio_interrupt(), virtio_mmio_config_changed() and
- * virtio_mmio_needs_reset() at any time, also while an op (e.g. reset)
- * waits for them: those take only a separate interrupt lock. The @irq
- * callback is called with that interrupt lock held.
+ * concurrently with each other. A device's own threads (and the ops) may
+ * call virtio_mmio_interrupt(), virtio_mmio_config_changed(),
+ * virtio_mmio_needs_reset(), virtio_mmio_driver_features() and
+ * virtio_mmio_queue() at any time, also while an op (e.g. reset) waits for
+ * them: those take only a separate interrupt lock. The @irq callback is
+ * called with that interrupt lock held.
+ *
+ * Queues: the device pops and pushes a queue only while DRIVER_OK is set
+ * (after a notify op); the transport sets a queue up when the driver
+ * writes QueueReady 1 and resets it only when no device can be using it
+ * (device reset, or QueueReady 0 before DRIVER_OK). A queue torn down with
+ * QueueReady 0 while DRIVER_OK is set stays with the device until reset;
+ * enabling it again before that sets NEEDS_RESET.
  */
 #ifndef HOTVM_VIRTIO_MMIO_H
 #define HOTVM_VIRTIO_MMIO_H
@@ -25,10 +33,10 @@
 #include "lib/virtq.h"
 
 #define VIRTIO_MMIO_SIZE       0x200
-#define VIRTIO_MMIO_CONFIG     0x100	/* config space offset */
+#define VIRTIO_MMIO_CONFIG     0x100 /* config space offset */
 #define VIRTIO_MMIO_MAX_QUEUES 8
 
-#define VIRTIO_MMIO_MAGIC 0x74726976	/* "virt" */
+#define VIRTIO_MMIO_MAGIC 0x74726976 /* "virt" */
 
 /* Register offsets (VIRTIO 1.2 table 4.1). */
 #define VIRTIO_MMIO_MAGIC_VALUE		0x000
@@ -36,9 +44,9 @@
 #define VIRTIO_MMIO_DEVICE_ID		0x008
 #define VIRTIO_MMIO_VENDOR_ID		0x00c
 #define VIRTIO_MMIO_DEVICE_FEATURES	0x010
-#define VIRTIO_MMIO_DEVICE_FEATURES_SEL	0x014
+#define VIRTIO_MMIO_DEVICE_FEATURES_SEL 0x014
 #define VIRTIO_MMIO_DRIVER_FEATURES	0x020
-#define VIRTIO_MMIO_DRIVER_FEATURES_SEL	0x024
+#define VIRTIO_MMIO_DRIVER_FEATURES_SEL 0x024
 #define VIRTIO_MMIO_QUEUE_SEL		0x030
 #define VIRTIO_MMIO_QUEUE_NUM_MAX	0x034
 #define VIRTIO_MMIO_QUEUE_NUM		0x038
@@ -61,8 +69,8 @@
 #define VIRTIO_MMIO_CONFIG_GENERATION	0x0fc
 
 /* InterruptStatus bits */
-#define VIRTIO_MMIO_INT_VRING  1	/* used buffer notification */
-#define VIRTIO_MMIO_INT_CONFIG 2	/* configuration change notification */
+#define VIRTIO_MMIO_INT_VRING  1 /* used buffer notification */
+#define VIRTIO_MMIO_INT_CONFIG 2 /* configuration change notification */
 
 /* Device status bits (VIRTIO 1.2 §2.1) */
 #define VIRTIO_CONFIG_S_ACKNOWLEDGE 1
@@ -75,8 +83,8 @@
 #define VIRTIO_F_VERSION_1 32
 
 /* Features the transport adds to every device's: version 1 and the ring's own. */
-#define VIRTIO_MMIO_TRANSPORT_FEATURES                                                  \
-	(1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_RING_F_INDIRECT_DESC |            \
+#define VIRTIO_MMIO_TRANSPORT_FEATURES                                                             \
+	(1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_RING_F_INDIRECT_DESC |                        \
 	 1ull << VIRTIO_RING_F_EVENT_IDX)
 
 struct kvm_vcpu;
@@ -111,11 +119,11 @@ struct virtio_mmio_ops {
 };
 
 struct virtio_mmio_config {
-	uint32_t device_id;	/* VIRTIO 1.2 §5: 1 net, 2 block, 4 rng, 19 vsock... */
+	uint32_t device_id; /* VIRTIO 1.2 §5: 1 net, 2 block, 4 rng, 19 vsock... */
 	uint32_t vendor_id;
-	unsigned int nqueues;	/* <= VIRTIO_MMIO_MAX_QUEUES */
-	uint16_t queue_max[VIRTIO_MMIO_MAX_QUEUES];	/* QueueNumMax, powers of 2 */
-	uint32_t config_size;	/* <= VIRTIO_MMIO_SIZE - VIRTIO_MMIO_CONFIG */
+	unsigned int nqueues;			    /* <= VIRTIO_MMIO_MAX_QUEUES */
+	uint16_t queue_max[VIRTIO_MMIO_MAX_QUEUES]; /* QueueNumMax, powers of 2 */
+	uint32_t config_size;			    /* <= VIRTIO_MMIO_SIZE - VIRTIO_MMIO_CONFIG */
 };
 
 /*
@@ -126,15 +134,18 @@ struct virtio_mmio_config {
 struct virtio_mmio *virtio_mmio_create(uint64_t base, const struct ram *ram,
 				       const struct virtio_mmio_config *cfg,
 				       const struct virtio_mmio_ops *ops, void *opaque,
-				       void (*irq)(void *irq_opaque, int level),
-				       void *irq_opaque);
+				       void (*irq)(void *irq_opaque, int level), void *irq_opaque);
 void virtio_mmio_destroy(struct virtio_mmio *vm);
 void virtio_mmio_mmio(struct kvm_vcpu *vcpu, uint64_t addr, uint8_t *data, uint32_t len,
 		      bool is_write, void *opaque);
 
 /* Queue @q (NULL past nqueues): for the device to pop and push. */
 struct virtq *virtio_mmio_queue(struct virtio_mmio *vm, unsigned int q);
-/* The features the driver accepted (valid once FEATURES_OK is set). */
+/*
+ * The features negotiated: what the driver wrote when FEATURES_OK was
+ * accepted, 0 before that and after a reset. Callable from ops and device
+ * threads.
+ */
 uint64_t virtio_mmio_driver_features(struct virtio_mmio *vm);
 /* Raise VIRTIO_MMIO_INT_* bits in InterruptStatus (and the line). */
 void virtio_mmio_interrupt(struct virtio_mmio *vm, uint32_t bits);

@@ -67,25 +67,25 @@ static struct desc read_desc(const uint8_t *table, unsigned int i)
 }
 
 static const char *const errs[VIRTQ_ERR_COUNT] = {
-	[VIRTQ_ERR_SIZE] = "queue size is not a power of 2 between 1 and 32768",
-	[VIRTQ_ERR_ALIGN] = "ring address is not aligned as VIRTIO 1.2 2.7 requires",
-	[VIRTQ_ERR_RING_RAM] = "ring is not inside guest RAM",
-	[VIRTQ_ERR_NOT_READY] = "queue is not set up",
-	[VIRTQ_ERR_AVAIL_IDX] = "available index moved more than the queue size ahead",
-	[VIRTQ_ERR_INDEX] = "descriptor index outside its table",
-	[VIRTQ_ERR_LOOP] = "loop in descriptor chain",
-	[VIRTQ_ERR_BUF_RAM] = "buffer is not inside guest RAM",
-	[VIRTQ_ERR_ZERO_LEN] = "zero-length buffer",
-	[VIRTQ_ERR_LEN_OVERFLOW] = "descriptor chain longer than 2^32 bytes",
-	[VIRTQ_ERR_ORDER] = "device-readable buffer after a device-writable one",
-	[VIRTQ_ERR_INDIRECT_FEATURE] = "indirect descriptor without VIRTIO_F_INDIRECT_DESC",
-	[VIRTQ_ERR_INDIRECT_NESTED] = "indirect descriptor inside an indirect table",
-	[VIRTQ_ERR_INDIRECT_NEXT] = "indirect descriptor with the NEXT flag",
-	[VIRTQ_ERR_INDIRECT_SIZE] = "indirect table size is 0, not a multiple of 16 "
-				    "or more entries than the queue size",
-	[VIRTQ_ERR_INDIRECT_RAM] = "indirect table is not inside guest RAM",
-	[VIRTQ_ERR_IOV_FULL] = "descriptor chain has more buffers than the device takes",
-	[VIRTQ_ERR_USED_ID] = "used element id outside the queue",
+    [VIRTQ_ERR_SIZE] = "queue size is not a power of 2 between 1 and 32768",
+    [VIRTQ_ERR_ALIGN] = "ring address is not aligned as VIRTIO 1.2 2.7 requires",
+    [VIRTQ_ERR_RING_RAM] = "ring is not inside guest RAM",
+    [VIRTQ_ERR_NOT_READY] = "queue is not set up",
+    [VIRTQ_ERR_AVAIL_IDX] = "available index moved more than the queue size ahead",
+    [VIRTQ_ERR_INDEX] = "descriptor index outside its table",
+    [VIRTQ_ERR_LOOP] = "loop in descriptor chain",
+    [VIRTQ_ERR_BUF_RAM] = "buffer is not inside guest RAM",
+    [VIRTQ_ERR_ZERO_LEN] = "zero-length buffer",
+    [VIRTQ_ERR_LEN_OVERFLOW] = "descriptor chain longer than 2^32 bytes",
+    [VIRTQ_ERR_ORDER] = "device-readable buffer after a device-writable one",
+    [VIRTQ_ERR_INDIRECT_FEATURE] = "indirect descriptor without VIRTIO_F_INDIRECT_DESC",
+    [VIRTQ_ERR_INDIRECT_NESTED] = "indirect descriptor inside an indirect table",
+    [VIRTQ_ERR_INDIRECT_NEXT] = "indirect descriptor with the NEXT flag",
+    [VIRTQ_ERR_INDIRECT_SIZE] = "indirect table size is 0, not a multiple of 16 "
+				"or more entries than the queue size",
+    [VIRTQ_ERR_INDIRECT_RAM] = "indirect table is not inside guest RAM",
+    [VIRTQ_ERR_IOV_FULL] = "descriptor chain has more buffers than the device takes",
+    [VIRTQ_ERR_USED_ID] = "used element id outside the queue",
 };
 
 const char *virtq_strerror(int err)
@@ -120,7 +120,7 @@ static uint8_t *ring_ptr(const struct ram *ram, uint64_t gpa, uint64_t len, unsi
 		return NULL;
 	}
 	if ((uintptr_t)p % align) {
-		*err = -VIRTQ_ERR_ALIGN;	/* RAM mapped off alignment: never in hotvm */
+		*err = -VIRTQ_ERR_ALIGN; /* RAM mapped off alignment: never in hotvm */
 		return NULL;
 	}
 	return p;
@@ -147,7 +147,7 @@ int virtq_setup(struct virtq *q, const struct ram *ram, uint32_t size, uint64_t 
 		return err;
 	}
 	q->ram = *ram;
-	q->size = (uint16_t)size;	/* at most 32768 */
+	q->size = (uint16_t)size; /* at most 32768 */
 	q->desc_gpa = desc;
 	q->avail_gpa = avail;
 	q->used_gpa = used;
@@ -197,10 +197,9 @@ static int enter_indirect(struct virtq *q, struct walk *w, const struct desc *d)
 	return 0;
 }
 
-int virtq_pop(struct virtq *q, struct virtq_chain *c, struct virtq_buf *buf,
-	      unsigned int max)
+int virtq_pop(struct virtq *q, struct virtq_chain *c, struct virtq_buf *buf, unsigned int max)
 {
-	struct walk w = { q->desc, q->size, 0, false };
+	struct walk w = {q->desc, q->size, 0, false};
 	uint16_t avail_idx, head;
 	unsigned int i, n = 0;
 	bool seen_write = false;

@@ -20,13 +20,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond)) {                                                       \
-			fprintf(stderr, "invariant failed: %s (line %d)\n", #cond,  \
-				__LINE__);                                           \
-			abort();                                                     \
-		}                                                                    \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "invariant failed: %s (line %d)\n", #cond, __LINE__);      \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 #define MAXBUFS	 64
@@ -73,8 +72,8 @@ struct state {
 	struct virtq q;
 	uint32_t size;
 	uint64_t features, desc, avail, used;
-	uint16_t avail_idx;	/* the driver's */
-	uint16_t popped[MAXBUFS];	/* heads the device holds */
+	uint16_t avail_idx;	  /* the driver's */
+	uint16_t popped[MAXBUFS]; /* heads the device holds */
 	unsigned int npopped;
 };
 
@@ -142,7 +141,7 @@ static void do_pop(struct state *s)
 	CHECK(r < 0 && r > -VIRTQ_ERR_COUNT);
 	CHECK(virtq_strerror(r) != NULL);
 	CHECK(r == -VIRTQ_ERR_NOT_READY || s->q.broken == r);
-	CHECK(virtq_pop(&s->q, &c, b, MAXBUFS) == r);	/* sticky */
+	CHECK(virtq_pop(&s->q, &c, b, MAXBUFS) == r); /* sticky */
 }
 
 static void do_push(struct state *s, struct input *in)
@@ -158,7 +157,7 @@ static void do_push(struct state *s, struct input *in)
 		id = s->popped[i];
 		s->popped[i] = s->popped[--s->npopped];
 	} else {
-		id = u16(in);	/* a device bug: must not write outside the ring */
+		id = u16(in); /* a device bug: must not write outside the ring */
 	}
 	r = virtq_push(&s->q, id, u32(in));
 	if (!s->q.ready) {
@@ -187,7 +186,7 @@ static void do_desc(struct state *s, struct input *in)
 		off &= ~15ull;
 	}
 	if (k & 2) {
-		off = 16ull * (u16(in) % s->size);	/* entry of the queue's table */
+		off = 16ull * (u16(in) % s->size); /* entry of the queue's table */
 		off += s->desc - s->ram.base;
 	}
 	addr = k & 4 ? u64(in) : s->ram.base + u16(in);
@@ -207,7 +206,7 @@ static void do_offer(struct state *s, struct input *in)
 	uint16_t head = k & 1 ? u16(in) : u8(in) % s->size;
 
 	if (k & 2) {
-		s->avail_idx = u16(in);	/* a driver that jumps */
+		s->avail_idx = u16(in); /* a driver that jumps */
 	} else {
 		put(s, s->avail + 4 + 2ull * (s->avail_idx % s->size), &head, 2);
 		s->avail_idx++;
@@ -227,22 +226,21 @@ static void do_setup(struct state *s)
 {
 	int r = virtq_setup(&s->q, &s->ram, s->size, s->desc, s->avail, s->used, s->features);
 
-	CHECK(r == 0 || r == -VIRTQ_ERR_SIZE || r == -VIRTQ_ERR_ALIGN ||
-	      r == -VIRTQ_ERR_RING_RAM);
+	CHECK(r == 0 || r == -VIRTQ_ERR_SIZE || r == -VIRTQ_ERR_ALIGN || r == -VIRTQ_ERR_RING_RAM);
 	CHECK(s->q.ready == (r == 0));
 	s->npopped = 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = { data, size };
+	struct input in = {data, size};
 	static struct state s;
 	uint8_t b0 = u8(&in), b1 = u8(&in), b2 = u8(&in);
 	uint64_t need;
 	unsigned int steps = 0;
 
 	memset(&s, 0, sizeof(s));
-	s.size = b0 & 0x80 ? u16(&in) : 1u << (b0 % 10);	/* raw sizes are mostly invalid */
+	s.size = b0 & 0x80 ? u16(&in) : 1u << (b0 % 10); /* raw sizes are mostly invalid */
 	s.features = (b1 & 1 ? 1ull << VIRTIO_RING_F_INDIRECT_DESC : 0) |
 		     (b1 & 2 ? 1ull << VIRTIO_RING_F_EVENT_IDX : 0);
 	s.ram.base = b1 & 4 ? 0x40000000ull : 0;
@@ -260,17 +258,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (s.ram.size < need && need <= 0x100000) {
 		s.ram.size = (need + 4095) & ~4095ull;
 	}
-	s.ram.hva = malloc(s.ram.size);	/* exact size: ASan sees every overrun */
+	s.ram.hva = malloc(s.ram.size); /* exact size: ASan sees every overrun */
 	CHECK(s.ram.hva);
 	memset(s.ram.hva, 0, s.ram.size);
 	if (!s.size) {
-		s.size = 1;	/* for the % below; setup still sees 0 */
-		CHECK(virtq_setup(&s.q, &s.ram, 0, s.desc, s.avail, s.used, 0) ==
-		      -VIRTQ_ERR_SIZE);
+		s.size = 1; /* for the % below; setup still sees 0 */
+		CHECK(virtq_setup(&s.q, &s.ram, 0, s.desc, s.avail, s.used, 0) == -VIRTQ_ERR_SIZE);
 	}
 	do_setup(&s);
 	if (s.size > 32768) {
-		s.size = 32768;	/* (setup refused it) keep the steps' arithmetic sane */
+		s.size = 32768; /* (setup refused it) keep the steps' arithmetic sane */
 	}
 
 	while (in.n && steps++ < MAXSTEPS) {

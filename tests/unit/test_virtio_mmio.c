@@ -17,7 +17,7 @@
 #define RAM_BASE 0x40000000ull
 #define RAM_SIZE 0x40000ull
 
-#define DEV_FEATURES (1ull << 5 | 1ull << 40)	/* two device-specific bits */
+#define DEV_FEATURES (1ull << 5 | 1ull << 40) /* two device-specific bits */
 
 static struct ram ram;
 static struct virtio_mmio *vm;
@@ -71,20 +71,20 @@ static void irq(void *o, int l)
 }
 
 static const struct virtio_mmio_ops ops = {
-	.features = dev_features,
-	.set_features = dev_set_features,
-	.config_read = dev_config_read,
-	.config_write = dev_config_write,
-	.notify = dev_notify,
-	.reset = dev_reset,
+    .features = dev_features,
+    .set_features = dev_set_features,
+    .config_read = dev_config_read,
+    .config_write = dev_config_write,
+    .notify = dev_notify,
+    .reset = dev_reset,
 };
 
 static const struct virtio_mmio_config cfg = {
-	.device_id = 2,
-	.vendor_id = 0x554d4551,
-	.nqueues = 2,
-	.queue_max = { 256, 16 },
-	.config_size = sizeof(config),
+    .device_id = 2,
+    .vendor_id = 0x554d4551,
+    .nqueues = 2,
+    .queue_max = {256, 16},
+    .config_size = sizeof(config),
 };
 
 static void setup(void)
@@ -115,7 +115,7 @@ static void teardown(void)
 
 static uint32_t rd(unsigned int off)
 {
-	uint8_t d[4] = { 0xaa, 0xaa, 0xaa, 0xaa };
+	uint8_t d[4] = {0xaa, 0xaa, 0xaa, 0xaa};
 	uint32_t v;
 
 	virtio_mmio_mmio(NULL, BASE + off, d, 4, false, vm);
@@ -140,9 +140,13 @@ static uint64_t rdn(unsigned int off, uint32_t len)
 	return v;
 }
 
-enum { ACK = VIRTIO_CONFIG_S_ACKNOWLEDGE, DRV = VIRTIO_CONFIG_S_DRIVER,
-       FOK = VIRTIO_CONFIG_S_FEATURES_OK, DOK = VIRTIO_CONFIG_S_DRIVER_OK,
-       NRESET = VIRTIO_CONFIG_S_NEEDS_RESET };
+enum {
+	ACK = VIRTIO_CONFIG_S_ACKNOWLEDGE,
+	DRV = VIRTIO_CONFIG_S_DRIVER,
+	FOK = VIRTIO_CONFIG_S_FEATURES_OK,
+	DOK = VIRTIO_CONFIG_S_DRIVER_OK,
+	NRESET = VIRTIO_CONFIG_S_NEEDS_RESET
+};
 
 static void ack_features(uint64_t f)
 {
@@ -197,7 +201,7 @@ START_TEST(test_ids)
 	wr(VIRTIO_MMIO_DEVICE_ID, 7);
 	ck_assert_uint_eq(rd(VIRTIO_MMIO_DEVICE_ID), 2);
 	/* a narrow status write is ignored */
-	virtio_mmio_mmio(NULL, BASE + VIRTIO_MMIO_STATUS, (uint8_t[]){ ACK }, 1, true, vm);
+	virtio_mmio_mmio(NULL, BASE + VIRTIO_MMIO_STATUS, (uint8_t[]){ACK}, 1, true, vm);
 	ck_assert_uint_eq(rd(VIRTIO_MMIO_STATUS), 0);
 }
 END_TEST
@@ -228,11 +232,17 @@ START_TEST(test_features)
 	/* setting FEATURES_OK again does not ask the device again */
 	wr(VIRTIO_MMIO_STATUS, ACK | DRV | FOK);
 	ck_assert_uint_eq(nset, 1);
-	/* a selector past the second word stores nothing */
+	/* reset forgets them; a selector past the second word stores nothing */
 	wr(VIRTIO_MMIO_STATUS, 0);
+	ck_assert_uint_eq(virtio_mmio_driver_features(vm), 0);
 	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 2);
 	wr(VIRTIO_MMIO_DRIVER_FEATURES, 0xffffffffu);
-	ck_assert_uint_eq(virtio_mmio_driver_features(vm), 0);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES, 1);
+	ck_assert_uint_eq(virtio_mmio_driver_features(vm), 0); /* not before FEATURES_OK */
+	wr(VIRTIO_MMIO_STATUS, ACK | DRV | FOK);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_STATUS), ACK | DRV | FOK);
+	ck_assert_uint_eq(virtio_mmio_driver_features(vm), 1ull << VIRTIO_F_VERSION_1);
 }
 END_TEST
 
@@ -241,7 +251,7 @@ START_TEST(test_features_refused)
 	/* a feature the device lacks (bit 6) */
 	ack_features(1ull << 5 | 1ull << 6 | 1ull << VIRTIO_F_VERSION_1);
 	ck_assert_uint_eq(rd(VIRTIO_MMIO_STATUS), ACK | DRV);
-	ck_assert_uint_eq(nset, 0);	/* refused before the device is asked */
+	ck_assert_uint_eq(nset, 0); /* refused before the device is asked */
 	/* ... one in the high word (bit 33) */
 	wr(VIRTIO_MMIO_STATUS, 0);
 	ack_features(1ull << 33 | 1ull << VIRTIO_F_VERSION_1);
@@ -258,6 +268,7 @@ START_TEST(test_features_refused)
 	ck_assert_uint_eq(rd(VIRTIO_MMIO_STATUS), ACK | DRV);
 	ck_assert_uint_eq(nset, 1);
 	ck_assert_uint_eq(set_with, 1ull << 40 | 1ull << VIRTIO_F_VERSION_1);
+	ck_assert_uint_eq(virtio_mmio_driver_features(vm), 0);
 	/* and accepts it once it may */
 	refuse = false;
 	wr(VIRTIO_MMIO_STATUS, ACK | DRV | FOK);
@@ -281,7 +292,7 @@ START_TEST(test_queue_setup)
 	ck_assert_uint_eq(rd(VIRTIO_MMIO_QUEUE_NUM_MAX), 256);
 	wr(VIRTIO_MMIO_QUEUE_SEL, 1);
 	ck_assert_uint_eq(rd(VIRTIO_MMIO_QUEUE_NUM_MAX), 16);
-	wr(VIRTIO_MMIO_QUEUE_SEL, 2);	/* no such queue */
+	wr(VIRTIO_MMIO_QUEUE_SEL, 2); /* no such queue */
 	ck_assert_uint_eq(rd(VIRTIO_MMIO_QUEUE_NUM_MAX), 0);
 	ck_assert_uint_eq(rd(VIRTIO_MMIO_QUEUE_READY), 0);
 	wr(VIRTIO_MMIO_QUEUE_READY, 1);
@@ -299,7 +310,7 @@ START_TEST(test_queue_setup)
 	/* the driver offers one buffer; the device pops it through the transport's queue */
 	memcpy(d, &buf, 8);
 	memcpy(d + 8, &len, 4);
-	memcpy(ram.hva + 0x5002, &one, 2);	/* avail->idx = 1, ring[0] = 0 */
+	memcpy(ram.hva + 0x5002, &one, 2); /* avail->idx = 1, ring[0] = 0 */
 	ck_assert_int_eq(virtq_pop(q, &c, b, 4), 1);
 	ck_assert_ptr_eq(b[0].p, ram.hva + 0x30000);
 	ck_assert_uint_eq(b[0].len, 64);
@@ -325,7 +336,7 @@ START_TEST(test_queue_bad)
 	ck_assert_uint_eq(rd(VIRTIO_MMIO_QUEUE_READY), 0);
 	ck_assert(!virtio_mmio_queue(vm, 1)->ready);
 	ck_assert_uint_eq(rd(VIRTIO_MMIO_STATUS), ACK | DRV | FOK | NRESET);
-	ck_assert_uint_eq(rd(VIRTIO_MMIO_INTERRUPT_STATUS), 0);	/* no DRIVER_OK yet */
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_INTERRUPT_STATUS), 0); /* no DRIVER_OK yet */
 	/* NEEDS_RESET survives the driver's status writes, not a reset */
 	wr(VIRTIO_MMIO_STATUS, ACK | DRV | FOK | DOK);
 	ck_assert_uint_eq(rd(VIRTIO_MMIO_STATUS), ACK | DRV | FOK | DOK | NRESET);
@@ -357,7 +368,7 @@ START_TEST(test_queue_bad)
 	ack_features(1ull << VIRTIO_F_VERSION_1);
 	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
 	wr(VIRTIO_MMIO_QUEUE_NUM, 16);
-	wr(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)RAM_BASE + 0x1008);	/* not 16-aligned */
+	wr(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)RAM_BASE + 0x1008); /* not 16-aligned */
 	wr(VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)RAM_BASE + 0x2000);
 	wr(VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)RAM_BASE + 0x3000);
 	wr(VIRTIO_MMIO_QUEUE_READY, 1);
@@ -379,8 +390,8 @@ START_TEST(test_notify)
 	ck_assert_uint_eq(last_notify, 0);
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 	ck_assert_uint_eq(nnotify, 2);
-	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 1);	/* not ready */
-	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 2);	/* no such queue */
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 1); /* not ready */
+	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 2); /* no such queue */
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0x10000);
 	ck_assert_uint_eq(nnotify, 2);
 	/* a queue set up after DRIVER_OK works too */
@@ -404,6 +415,17 @@ START_TEST(test_notify)
 	wr(VIRTIO_MMIO_QUEUE_READY, 0);
 	ck_assert_uint_eq(rd(VIRTIO_MMIO_QUEUE_READY), 0);
 	ck_assert(virtio_mmio_queue(vm, 1)->ready);
+	/* and enabling it again (new rings) while the device has it is refused */
+	wr(VIRTIO_MMIO_STATUS, 0);
+	ack_features(1ull << VIRTIO_F_VERSION_1);
+	queue_setup(1, 8);
+	wr(VIRTIO_MMIO_STATUS, ACK | DRV | FOK | DOK);
+	wr(VIRTIO_MMIO_QUEUE_READY, 0);
+	wr(VIRTIO_MMIO_QUEUE_NUM, 4);
+	wr(VIRTIO_MMIO_QUEUE_READY, 1);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_QUEUE_READY), 0);
+	ck_assert_uint_eq(virtio_mmio_queue(vm, 1)->size, 8);
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_STATUS) & NRESET, NRESET);
 }
 END_TEST
 
@@ -416,8 +438,8 @@ START_TEST(test_interrupts)
 	virtio_mmio_config_changed(vm);
 	ck_assert_uint_eq(rd(VIRTIO_MMIO_INTERRUPT_STATUS), 3);
 	ck_assert_uint_eq(rd(VIRTIO_MMIO_CONFIG_GENERATION), 1);
-	ck_assert_int_eq(nirq, 1);	/* the line was already high */
-	virtio_mmio_interrupt(vm, 0xfc);	/* undefined bits are dropped */
+	ck_assert_int_eq(nirq, 1);	 /* the line was already high */
+	virtio_mmio_interrupt(vm, 0xfc); /* undefined bits are dropped */
 	ck_assert_uint_eq(rd(VIRTIO_MMIO_INTERRUPT_STATUS), 3);
 	wr(VIRTIO_MMIO_INTERRUPT_ACK, 1);
 	ck_assert_uint_eq(rd(VIRTIO_MMIO_INTERRUPT_STATUS), 2);
@@ -448,12 +470,12 @@ START_TEST(test_config)
 	ck_assert_uint_eq(rdn(0x10c, 4), 0);
 	ck_assert_uint_eq(rdn(0x10c, 1), 0);
 	ck_assert_uint_eq(rdn(0x1fc, 4), 0);
-	virtio_mmio_mmio(NULL, BASE + 0x101, (uint8_t[]){ 0x99 }, 1, true, vm);
+	virtio_mmio_mmio(NULL, BASE + 0x101, (uint8_t[]){0x99}, 1, true, vm);
 	ck_assert_uint_eq(config[1], 0x99);
-	virtio_mmio_mmio(NULL, BASE + 0x104, (uint8_t[]){ 1, 2, 3, 4 }, 4, true, vm);
+	virtio_mmio_mmio(NULL, BASE + 0x104, (uint8_t[]){1, 2, 3, 4}, 4, true, vm);
 	ck_assert_uint_eq(rdn(0x104, 4), 0x04030201);
-	virtio_mmio_mmio(NULL, BASE + 0x10a, (uint8_t[]){ 1, 2, 3, 4 }, 4, true, vm);
-	ck_assert_uint_eq(config[10], 0x1a);	/* misaligned write ignored */
+	virtio_mmio_mmio(NULL, BASE + 0x10a, (uint8_t[]){1, 2, 3, 4}, 4, true, vm);
+	ck_assert_uint_eq(config[10], 0x1a); /* misaligned write ignored */
 }
 END_TEST
 
@@ -469,7 +491,7 @@ START_TEST(test_reset)
 
 	wr(VIRTIO_MMIO_STATUS, 0);
 	ck_assert_uint_eq(nreset, 1);
-	ck_assert_uint_eq(rd(VIRTIO_MMIO_STATUS), 0);	/* synchronous */
+	ck_assert_uint_eq(rd(VIRTIO_MMIO_STATUS), 0); /* synchronous */
 	ck_assert_uint_eq(rd(VIRTIO_MMIO_INTERRUPT_STATUS), 0);
 	ck_assert_int_eq(level, 0);
 	ck_assert_uint_eq(virtio_mmio_driver_features(vm), 0);
@@ -511,7 +533,7 @@ START_TEST(test_create_checks)
 	o.config_read = NULL;
 	ck_assert_ptr_null(virtio_mmio_create(BASE, &ram, &cfg, &o, NULL, irq, NULL));
 	c = cfg;
-	c.config_size = 0;	/* no config space: no config ops needed */
+	c.config_size = 0; /* no config space: no config ops needed */
 	c.queue_max[1] = 32768;
 	{
 		struct virtio_mmio *v = virtio_mmio_create(BASE, &ram, &c, &o, NULL, irq, NULL);

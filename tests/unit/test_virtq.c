@@ -19,7 +19,7 @@
 #define DESC	 (RAM_BASE + 0x1000)
 #define AVAIL	 (RAM_BASE + 0x2000)
 #define USED	 (RAM_BASE + 0x3000)
-#define TABLE	 (RAM_BASE + 0x4000)	/* an indirect table */
+#define TABLE	 (RAM_BASE + 0x4000) /* an indirect table */
 #define BUF	 (RAM_BASE + 0x10000)
 
 #define F_INDIRECT (1ull << VIRTIO_RING_F_INDIRECT_DESC)
@@ -43,7 +43,7 @@ static void ram_setup(void)
 	ram.hva = aligned_alloc(4096, RAM_SIZE);
 	ck_assert_ptr_nonnull(ram.hva);
 	memset(ram.hva, 0, RAM_SIZE);
-	memset(&q, 0xa5, sizeof(q));	/* setup must not depend on a zeroed queue */
+	memset(&q, 0xa5, sizeof(q)); /* setup must not depend on a zeroed queue */
 	avail_idx = 0;
 }
 
@@ -74,8 +74,8 @@ static uint32_t get32(uint64_t gpa)
 }
 
 /* Descriptor @i of the table at @table. */
-static void desc_at(uint64_t table, unsigned int i, uint64_t addr, uint32_t len,
-		    uint16_t flags, uint16_t next)
+static void desc_at(uint64_t table, unsigned int i, uint64_t addr, uint32_t len, uint16_t flags,
+		    uint16_t next)
 {
 	uint8_t *d = G(table + 16ull * i);
 
@@ -106,7 +106,7 @@ static void setup(uint32_t size, uint64_t features)
 
 START_TEST(test_setup_checks)
 {
-	static const uint32_t bad_sizes[] = { 0, 3, 6, 100, 65536, 0x10000 + 8 };
+	static const uint32_t bad_sizes[] = {0, 3, 6, 100, 65536, 0x10000 + 8};
 
 	for (unsigned int i = 0; i < sizeof(bad_sizes) / sizeof(bad_sizes[0]); i++) {
 		ck_assert_int_eq(virtq_setup(&q, &ram, bad_sizes[i], DESC, AVAIL, USED, 0),
@@ -122,15 +122,15 @@ START_TEST(test_setup_checks)
 	/* each part must be inside RAM for its whole size */
 	ck_assert_int_eq(virtq_setup(&q, &ram, N, RAM_BASE - 16, AVAIL, USED, 0),
 			 -VIRTQ_ERR_RING_RAM);
-	ck_assert_int_eq(virtq_setup(&q, &ram, N, RAM_BASE + RAM_SIZE - 16 * N + 16, AVAIL, USED,
-				     0),
-			 -VIRTQ_ERR_RING_RAM);
-	ck_assert_int_eq(virtq_setup(&q, &ram, N, DESC, RAM_BASE + RAM_SIZE - 6 - 2 * N + 2, USED,
-				     0),
-			 -VIRTQ_ERR_RING_RAM);
-	ck_assert_int_eq(virtq_setup(&q, &ram, N, DESC, AVAIL, RAM_BASE + RAM_SIZE - 6 - 8 * N + 2,
-				     0),
-			 -VIRTQ_ERR_RING_RAM);
+	ck_assert_int_eq(
+	    virtq_setup(&q, &ram, N, RAM_BASE + RAM_SIZE - 16 * N + 16, AVAIL, USED, 0),
+	    -VIRTQ_ERR_RING_RAM);
+	ck_assert_int_eq(
+	    virtq_setup(&q, &ram, N, DESC, RAM_BASE + RAM_SIZE - 6 - 2 * N + 2, USED, 0),
+	    -VIRTQ_ERR_RING_RAM);
+	ck_assert_int_eq(
+	    virtq_setup(&q, &ram, N, DESC, AVAIL, RAM_BASE + RAM_SIZE - 6 - 8 * N + 2, 0),
+	    -VIRTQ_ERR_RING_RAM);
 	ck_assert_int_eq(virtq_setup(&q, &ram, N, DESC, AVAIL, 0xfffffffffffffffcull, 0),
 			 -VIRTQ_ERR_RING_RAM);
 	ck_assert(!q.ready);
@@ -138,9 +138,9 @@ START_TEST(test_setup_checks)
 	ck_assert_int_eq(virtq_setup(&q, &ram, N, RAM_BASE + RAM_SIZE - 16 * N, AVAIL, USED, 0), 0);
 	ck_assert_int_eq(virtq_setup(&q, &ram, N, DESC, RAM_BASE + RAM_SIZE - 6 - 2 * N, USED, 0),
 			 0);
-	ck_assert_int_eq(virtq_setup(&q, &ram, N, DESC, AVAIL, RAM_BASE + RAM_SIZE - 6 - 8 * N - 2,
-				     0),
-			 0);	/* used must be 4-aligned: ends 2 bytes short */
+	ck_assert_int_eq(
+	    virtq_setup(&q, &ram, N, DESC, AVAIL, RAM_BASE + RAM_SIZE - 6 - 8 * N - 2, 0),
+	    0); /* used must be 4-aligned: ends 2 bytes short */
 	/* the largest queue: 32768 entries need 512 KiB of descriptors */
 	ck_assert_int_eq(virtq_setup(&q, &ram, VIRTQ_MAX_SIZE, RAM_BASE, RAM_BASE + 0x80000,
 				     RAM_BASE + 0xa0000, F_INDIRECT | F_EVENT),
@@ -150,7 +150,7 @@ START_TEST(test_setup_checks)
 	/* a failed setup leaves no queue behind */
 	ck_assert_int_eq(virtq_setup(&q, &ram, 5, DESC, AVAIL, USED, 0), -VIRTQ_ERR_SIZE);
 	ck_assert(!q.ready);
-	ck_assert_int_eq(virtq_pop(&q, &(struct virtq_chain){ 0 }, NULL, 0), -VIRTQ_ERR_NOT_READY);
+	ck_assert_int_eq(virtq_pop(&q, &(struct virtq_chain){0}, NULL, 0), -VIRTQ_ERR_NOT_READY);
 	ck_assert_int_eq(virtq_push(&q, 0, 0), -VIRTQ_ERR_NOT_READY);
 }
 END_TEST
@@ -161,12 +161,12 @@ START_TEST(test_chain)
 	struct virtq_chain c;
 
 	setup(N, 0);
-	ck_assert_int_eq(virtq_pop(&q, &c, b, 4), 0);	/* empty */
+	ck_assert_int_eq(virtq_pop(&q, &c, b, 4), 0); /* empty */
 	/* head 5: two readable, one writable; the chain jumps around the table */
 	desc(5, BUF, 16, NEXT, 2);
 	desc(2, BUF + 0x100, 100, NEXT, 7);
 	desc(7, BUF + 0x200, 1, NEXT | WR, 0);
-	desc(0, RAM_BASE + RAM_SIZE - 4, 4, WR, 0);	/* the last 4 bytes of RAM */
+	desc(0, RAM_BASE + RAM_SIZE - 4, 4, WR, 0); /* the last 4 bytes of RAM */
 	offer(5);
 	ck_assert_int_eq(virtq_pop(&q, &c, b, 4), 1);
 	ck_assert_uint_eq(c.head, 5);
@@ -272,7 +272,7 @@ START_TEST(test_wrap)
 	virtq_reset(&q);
 	setup(4, 0);
 	q.last_avail = 65535;
-	put16(AVAIL + 2, 3);	/* 4 ahead: fine */
+	put16(AVAIL + 2, 3); /* 4 ahead: fine */
 	ck_assert_int_eq(virtq_pop(&q, &c, b, 2), 1);
 	q.last_avail = 65535;
 	put16(AVAIL + 2, 4);
@@ -293,21 +293,21 @@ START_TEST(test_event_idx)
 	setup(N, F_EVENT);
 	/* the first decision after setup always notifies */
 	push_n(1);
-	ck_assert(virtq_should_notify(&q));	/* used idx 1 */
+	ck_assert(virtq_should_notify(&q)); /* used idx 1 */
 	/* used_event 1: the driver wants to hear when entry 1 is used (idx 2) */
 	put16(AVAIL + 4 + 2 * N, 1);
 	push_n(1);
-	ck_assert(virtq_should_notify(&q));	/* 1 -> 2 */
+	ck_assert(virtq_should_notify(&q)); /* 1 -> 2 */
 	push_n(1);
-	ck_assert(!virtq_should_notify(&q));	/* 2 -> 3: already told */
+	ck_assert(!virtq_should_notify(&q)); /* 2 -> 3: already told */
 	/* used_event 5: not at 4, not at 5, yes at 6 */
 	put16(AVAIL + 4 + 2 * N, 5);
 	push_n(1);
-	ck_assert(!virtq_should_notify(&q));	/* 3 -> 4 */
+	ck_assert(!virtq_should_notify(&q)); /* 3 -> 4 */
 	push_n(1);
-	ck_assert(!virtq_should_notify(&q));	/* 4 -> 5 */
+	ck_assert(!virtq_should_notify(&q)); /* 4 -> 5 */
 	push_n(1);
-	ck_assert(virtq_should_notify(&q));	/* 5 -> 6 */
+	ck_assert(virtq_should_notify(&q)); /* 5 -> 6 */
 	/* batched: 6 -> 9 with used_event 7 crosses it once */
 	put16(AVAIL + 4 + 2 * N, 7);
 	push_n(3);
@@ -322,27 +322,27 @@ START_TEST(test_event_idx)
 	put16(AVAIL, VIRTQ_AVAIL_F_NO_INTERRUPT);
 	put16(AVAIL + 4 + 2 * N, 12);
 	push_n(1);
-	ck_assert(virtq_should_notify(&q));	/* 12 -> 13 */
+	ck_assert(virtq_should_notify(&q)); /* 12 -> 13 */
 
 	/* across the 16-bit wrap: old 65534, used_event 65535 -> notify at 0 */
 	virtq_reset(&q);
 	setup(N, F_EVENT);
 	q.used_idx = 65533;
 	push_n(1);
-	ck_assert(virtq_should_notify(&q));	/* first: 65534 */
+	ck_assert(virtq_should_notify(&q)); /* first: 65534 */
 	put16(AVAIL + 4 + 2 * N, 65535);
 	push_n(1);
 	ck_assert_uint_eq(get16(USED + 2), 65535);
-	ck_assert(!virtq_should_notify(&q));	/* 65534 -> 65535 */
+	ck_assert(!virtq_should_notify(&q)); /* 65534 -> 65535 */
 	push_n(1);
 	ck_assert_uint_eq(get16(USED + 2), 0);
-	ck_assert(virtq_should_notify(&q));	/* 65535 -> 0 */
+	ck_assert(virtq_should_notify(&q)); /* 65535 -> 0 */
 	put16(AVAIL + 4 + 2 * N, 1);
 	push_n(3);
-	ck_assert(virtq_should_notify(&q));	/* 0 -> 3 crosses 2 */
-	put16(AVAIL + 4 + 2 * N, 65535);	/* far behind */
+	ck_assert(virtq_should_notify(&q)); /* 0 -> 3 crosses 2 */
+	put16(AVAIL + 4 + 2 * N, 65535);    /* far behind */
 	push_n(1);
-	ck_assert(!virtq_should_notify(&q));	/* 3 -> 4 */
+	ck_assert(!virtq_should_notify(&q)); /* 3 -> 4 */
 }
 END_TEST
 
@@ -361,7 +361,7 @@ START_TEST(test_no_interrupt)
 	put16(AVAIL, 0);
 	push_n(1);
 	ck_assert(virtq_should_notify(&q));
-	ck_assert(virtq_should_notify(&q));	/* no bookkeeping without EVENT_IDX */
+	ck_assert(virtq_should_notify(&q)); /* no bookkeeping without EVENT_IDX */
 }
 END_TEST
 
@@ -379,7 +379,7 @@ START_TEST(test_notify_suppression)
 	desc(0, BUF, 4, 0, 0);
 	virtq_notify_disable(&q);
 	offer(0);
-	ck_assert(virtq_notify_enable(&q));	/* arrived while disabled */
+	ck_assert(virtq_notify_enable(&q)); /* arrived while disabled */
 	ck_assert_int_eq(virtq_pop(&q, &c, b, 2), 1);
 	ck_assert(!virtq_notify_enable(&q));
 
@@ -390,7 +390,7 @@ START_TEST(test_notify_suppression)
 	put16(AVAIL + 2, 0);
 	setup(N, F_EVENT);
 	virtq_notify_disable(&q);
-	ck_assert_uint_eq(get16(USED), 0);	/* flags untouched */
+	ck_assert_uint_eq(get16(USED), 0); /* flags untouched */
 	offer(0);
 	offer(0);
 	ck_assert(virtq_notify_enable(&q));
@@ -623,11 +623,11 @@ END_TEST
 START_TEST(test_len_overflow)
 {
 	struct ram saved = ram;
-	uint64_t size = 0x81000000ull;	/* 2 GiB + 16 MiB, untouched pages cost nothing */
+	uint64_t size = 0x81000000ull; /* 2 GiB + 16 MiB, untouched pages cost nothing */
 	struct virtq_buf b[4];
 	struct virtq_chain c;
-	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		       -1, 0);
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	ck_assert_ptr_ne(m, MAP_FAILED);
 	ram.hva = m;
@@ -638,10 +638,10 @@ START_TEST(test_len_overflow)
 	desc(3, RAM_BASE + 0x100000, 0x80000000u, NEXT, 4);
 	desc(4, RAM_BASE + 0x100000, 0x80000000u, WR, 0);
 	setup(N, 0);
-	offer(3);	/* exactly 2^32: fine */
+	offer(3); /* exactly 2^32: fine */
 	ck_assert_int_eq(virtq_pop(&q, &c, b, 4), 1);
 	ck_assert_uint_eq(c.out_bytes + c.in_bytes, 1ull << 32);
-	offer(0);	/* 2^32 + 1 */
+	offer(0); /* 2^32 + 1 */
 	ck_assert_int_eq(virtq_pop(&q, &c, b, 4), -VIRTQ_ERR_LEN_OVERFLOW);
 	munmap(m, size);
 	ram = saved;
