@@ -76,7 +76,7 @@ $CTL status | sed 's/^/    /'
 t0=$(now_ms)
 ctl_time /tmp/hp.out cpu-remove 2
 out=$(cat /tmp/hp.out)
-[ $rc -eq 0 ] && echo "$out" | grep -q "vCPU 2 disabled (ejected by the guest)" &&
+[ $rc -eq 0 ] && echo "$out" | grep -q "vCPU 2 disabled (ejected by the guest" &&
 	pass "cpu-remove 2: exit 0, '$out'" || fail "cpu-remove 2: exit $rc, '$out'"
 remove_ms=$ms
 hp_wait_log "cpu2 removed" 10 || fail "no 'cpu2 removed' from the guest's handler"
