@@ -22,7 +22,7 @@ CTL="$HOTVM ctl --api-socket $SOCK"
 EV=/tmp/bench-hp.events
 rm -f "$SOCK"
 vm_start -k "$T/linux/Image" -i "$T/linux/initrd.cpio" -m 256 --acpi -c 2 --max-cpus 4 \
-	--api-socket "$SOCK" -p "quiet console=ttyS0 hotvm.test=shell"
+	--api-socket "$SOCK" -p "quiet console=ttyS0 hotvm.test=shell hotvm.acpi=1"
 if ! vm_expect 'shell ready' 120; then
 	echo "not ok - bench_hotplug: the guest did not boot: $(tail -n 20 "$VM_OUT")"
 	vm_kill
