@@ -253,6 +253,19 @@ static char *cpu_answer(const struct proto_req *req, unsigned int cpu, bool enab
 	return answer_done(req, res, good);
 }
 
+/* The answer to a cpu-add/cpu-remove that failed with @ret: the boot vCPU, or else. */
+static char *cpu_error(const struct proto_req *req, unsigned int cpu, int ret)
+{
+	char msg[160];
+
+	if (ret == -EPERM) {
+		snprintf(msg, sizeof(msg), "vCPU %u is the boot vCPU and cannot be removed", cpu);
+		return proto_error(req, PROTO_EPERM, msg);
+	}
+	snprintf(msg, sizeof(msg), "vCPU %u: %s", cpu, strerror(-ret));
+	return proto_error(req, PROTO_EINTERNAL, msg);
+}
+
 static struct api_wait *wait_of(struct api *api, struct api_client *c)
 {
 	return &api->wait[c - api->clients];
@@ -302,12 +315,8 @@ static char *do_cpu_acpi(struct api *api, struct api_client *c, struct proto_req
 			 "that cpu-remove's answer (or its timeout) before adding it again",
 			 cpu);
 		return proto_error(req, PROTO_EBUSY, msg);
-	case -EPERM:
-		snprintf(msg, sizeof(msg), "vCPU %u is the boot vCPU and cannot be removed", cpu);
-		return proto_error(req, PROTO_EPERM, msg);
 	default:
-		snprintf(msg, sizeof(msg), "vCPU %u: %s", cpu, strerror(-ret));
-		return proto_error(req, PROTO_EINTERNAL, msg);
+		return cpu_error(req, cpu, ret);
 	}
 }
 
@@ -343,12 +352,8 @@ static char *do_cpu(struct api *api, const struct proto_req *req, unsigned int c
 			 "e.g. echo 0 > /sys/devices/system/cpu/cpu%u/online",
 			 cpu, proto_powername(fw_state(fw, cpu)), cpu);
 		return proto_error(req, PROTO_EBUSY, msg);
-	case -EPERM:
-		snprintf(msg, sizeof(msg), "vCPU %u is the boot vCPU and cannot be removed", cpu);
-		return proto_error(req, PROTO_EPERM, msg);
 	default:
-		snprintf(msg, sizeof(msg), "vCPU %u: %s", cpu, strerror(-ret));
-		return proto_error(req, PROTO_EINTERNAL, msg);
+		return cpu_error(req, cpu, ret);
 	}
 	if (was != on) {
 		api_emit(api, on ? "cpu-enabled" : "cpu-disabled", (int)cpu);
