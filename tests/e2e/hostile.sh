@@ -48,13 +48,15 @@ run_hostile() {
 			_early=$(rss_other $_pid $((_mem * 1024)))
 			_early_vm=$(sed -n 's/^VmRSS:[[:space:]]*//p' /proc/$_pid/status)
 			_early_ms=$(($(now_ms) - _t0))
-			echo k >&3
+			printf k >&3 # one byte: a newline could reach the UART after
+					# the guest drained it and answer the next mark early
 		fi
 		if [ -z "$_late" ] && grep -q '^HOSTILE-MARK late' "$_out"; then
 			_late=$(rss_other $_pid $((_mem * 1024)))
 			_late_vm=$(sed -n 's/^VmRSS:[[:space:]]*//p' /proc/$_pid/status)
 			_late_ms=$(($(now_ms) - _t0))
-			echo k >&3
+			printf k >&3 # one byte: a newline could reach the UART after
+					# the guest drained it and answer the next mark early
 		fi
 		sleep 0.1
 	done
