@@ -16,6 +16,7 @@ struct cpuhp {
 	struct cpuhp_ops ops;
 	pthread_mutex_t lock;
 	struct acpi_hp model;
+	unsigned int removals[ACPI_MAX_CPUS];
 };
 
 struct cpuhp *cpuhp_create(uint64_t base, unsigned int ncpus, const struct cpuhp_ops *ops)
@@ -60,6 +61,7 @@ static void eject(struct cpuhp *hp, unsigned int cpu)
 		return;
 	}
 	acpi_hp_eject(&hp->model, cpu);
+	hp->removals[cpu]++;
 	event(hp, "cpu-ejected", cpu, asked ? "requested" : "guest");
 	event(hp, "cpu-disabled", cpu, NULL);
 }
@@ -146,6 +148,7 @@ int cpuhp_remove(struct cpuhp *hp, unsigned int cpu)
 		/* Told of nothing, it cannot be on: CPU_ON was refused before the add. */
 		ret = hp->ops.disable(hp->ops.opaque, cpu);
 		if (!ret) {
+			hp->removals[cpu]++;
 			event(hp, "cpu-disabled", cpu, "never-seen");
 			ret = CPUHP_CHANGED;
 		}
@@ -175,6 +178,18 @@ bool cpuhp_removing(struct cpuhp *hp, unsigned int cpu)
 	return r;
 }
 
+unsigned int cpuhp_removals(struct cpuhp *hp, unsigned int cpu)
+{
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&hp->lock);
+	if (cpu < hp->model.ncpus) {
+		n = hp->removals[cpu];
+	}
+	pthread_mutex_unlock(&hp->lock);
+	return n;
+}
+
 bool cpuhp_cancel(struct cpuhp *hp, unsigned int cpu)
 {
 	bool seen;
@@ -190,6 +205,7 @@ void cpuhp_reset(struct cpuhp *hp)
 	pthread_mutex_lock(&hp->lock);
 	for (unsigned int i = 0; i < hp->model.ncpus; i++) {
 		if (acpi_hp_removing(&hp->model, i) && !hp->ops.disable(hp->ops.opaque, i)) {
+			hp->removals[i]++;
 			event(hp, "cpu-ejected", i, "reset");
 			event(hp, "cpu-disabled", i, NULL);
 		}

@@ -52,6 +52,12 @@ int cpuhp_add(struct cpuhp *hp, unsigned int cpu);
 int cpuhp_remove(struct cpuhp *hp, unsigned int cpu);
 /* Is @cpu's removal still waiting for the guest's eject? */
 bool cpuhp_removing(struct cpuhp *hp, unsigned int cpu);
+/*
+ * How many times @cpu was removed so far (guest ejects, removals finished
+ * by a reset or done at once): a waiter that saw this number move knows its
+ * removal happened, even if the vCPU was added again since.
+ */
+unsigned int cpuhp_removals(struct cpuhp *hp, unsigned int cpu);
 /* Stop waiting (timeout): @cpu stays enabled. true if the guest had read the request. */
 bool cpuhp_cancel(struct cpuhp *hp, unsigned int cpu);
 /*

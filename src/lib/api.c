@@ -68,6 +68,7 @@ struct api_wait {
 	unsigned int timeout_s;
 	int want;		      /* resize: the target; cpu-remove: -1 */
 	bool cpu[FW_MAX_CPUS];	      /* vCPUs whose eject it waits for */
+	unsigned int gen[FW_MAX_CPUS]; /* their removal counts before it asked */
 	bool changed[FW_MAX_CPUS];    /* resize: vCPUs it changed so far */
 };
 
@@ -293,9 +294,11 @@ static char *do_cpu_acpi(struct api *api, struct api_client *c, struct proto_req
 {
 	const struct api_hotplug *hp = api->ops.acpi;
 	struct api_wait *w = wait_of(api, c);
+	unsigned int gen;
 	char msg[240];
 	int ret;
 
+	gen = hp->removals(api->ops.opaque, cpu);
 	ret = on ? hp->add(api->ops.opaque, cpu) : hp->remove(api->ops.opaque, cpu);
 	switch (ret) {
 	case API_HP_CHANGED:
@@ -307,6 +310,7 @@ static char *do_cpu_acpi(struct api *api, struct api_client *c, struct proto_req
 		memset(w, 0, sizeof(*w));
 		w->want = -1;
 		w->cpu[cpu] = true;
+		w->gen[cpu] = gen;
 		wait_start(api, c, w, req);
 		return NULL;
 	case -EBUSY:
@@ -484,6 +488,7 @@ static char *do_resize_acpi(struct api *api, struct api_client *c, struct proto_
 		if (!fw_enabled(api->ops.fw, i)) {
 			continue;
 		}
+		w->gen[i] = hp->removals(api->ops.opaque, i);
 		ret = hp->remove(api->ops.opaque, i);
 		if (ret == API_HP_CHANGED) {
 			w->changed[i] = true;
@@ -692,14 +697,16 @@ static int check_waits(struct api *api)
 				continue;
 			}
 			/*
-			 * "Removing" first: an eject disables the vCPU before it
-			 * clears that, so a removal seen ended and the vCPU then
-			 * seen enabled was withdrawn, not ejected in between.
+			 * Removed if its removal count moved since the request,
+			 * even if a cpu-add has enabled it again since; "removing"
+			 * is read first, so a removal that ended between the two
+			 * reads is seen by the count.
 			 */
 			bool removing = hp->removing(api->ops.opaque, cpu);
 
-			if (!fw_enabled(api->ops.fw, cpu)) {
+			if (hp->removals(api->ops.opaque, cpu) != w->gen[cpu]) {
 				w->changed[cpu] = true;
+				w->cpu[cpu] = false;
 			} else {
 				done = false;
 				dropped |= !removing;

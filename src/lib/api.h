@@ -31,6 +31,8 @@ struct api_hotplug {
 	int (*add)(void *opaque, unsigned int cpu);	    /* -EBUSY: being removed */
 	int (*remove)(void *opaque, unsigned int cpu);	    /* -EPERM: the boot vCPU */
 	bool (*removing)(void *opaque, unsigned int cpu);   /* eject still awaited? */
+	/* How many removals of the vCPU happened so far (a count that only grows). */
+	unsigned int (*removals)(void *opaque, unsigned int cpu);
 	/* Stop waiting, the vCPU stays enabled; true if the guest had read the request. */
 	bool (*cancel)(void *opaque, unsigned int cpu);
 };

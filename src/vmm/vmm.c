@@ -404,6 +404,11 @@ static bool api_hp_removing(void *opaque, unsigned int cpu)
 	return cpuhp_removing(((struct vmm *)opaque)->cpuhp, cpu);
 }
 
+static unsigned int api_hp_removals(void *opaque, unsigned int cpu)
+{
+	return cpuhp_removals(((struct vmm *)opaque)->cpuhp, cpu);
+}
+
 static bool api_hp_cancel(void *opaque, unsigned int cpu)
 {
 	return cpuhp_cancel(((struct vmm *)opaque)->cpuhp, cpu);
@@ -443,6 +448,7 @@ static int start_api(struct vmm *v)
 		.add = api_hp_add,
 		.remove = api_hp_remove,
 		.removing = api_hp_removing,
+		.removals = api_hp_removals,
 		.cancel = api_hp_cancel,
 	};
 	char err[256];
