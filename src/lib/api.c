@@ -365,6 +365,28 @@ static char *do_cpu(struct api *api, const struct proto_req *req, unsigned int c
 	return cpu_answer(req, cpu, on, was != on, NULL);
 }
 
+/* The answer to a resize: "enabled" and the list of vCPUs it changed. */
+static char *resize_answer(const struct proto_req *req, int want, const bool *changed,
+			   unsigned int ncpus)
+{
+	struct json_object *res = json_object_new_object();
+	struct json_object *list = json_object_new_array();
+	bool good = res && list;
+
+	for (unsigned int i = 0; i < ncpus; i++) {
+		if (changed[i]) {
+			good = good && proto_push(list, json_object_new_int((int)i));
+		}
+	}
+	good = good && proto_set(res, "enabled", json_object_new_int(want));
+	if (good) {
+		good = proto_set(res, "changed", list);
+		list = NULL;
+	}
+	json_object_put(list);
+	return answer_done(req, res, good);
+}
+
 /*
  * Resize to req->cpus enabled vCPUs with fw_resize(): the lowest disabled
  * vCPUs are enabled, or the highest enabled ones that are off are disabled.
@@ -378,9 +400,7 @@ static char *do_resize(struct api *api, const struct proto_req *req)
 	bool flipped[FW_MAX_CPUS];
 	unsigned int i, ncpus, noff = 0;
 	int want = (int)req->cpus, ret;
-	struct json_object *res, *list;
 	char msg[200];
-	bool good;
 
 	if (!st) {
 		return proto_error(req, PROTO_EINTERNAL, "out of memory");
@@ -408,45 +428,13 @@ static char *do_resize(struct api *api, const struct proto_req *req)
 		snprintf(msg, sizeof(msg), "resize to %d vCPUs: %s", want, strerror(-ret));
 		return proto_error(req, PROTO_EINTERNAL, msg);
 	}
-	res = json_object_new_object();
-	list = json_object_new_array();
-	good = res && list;
 	for (i = 0; i < ncpus; i++) {
 		if (flipped[i]) {
 			api_emit(api, st->cpu[i].enabled ? "cpu-disabled" : "cpu-enabled", (int)i);
-			good = good && proto_push(list, json_object_new_int((int)i));
 		}
 	}
 	free(st);
-	good = good && proto_set(res, "enabled", json_object_new_int(want));
-	if (good) {
-		good = proto_set(res, "changed", list);
-		list = NULL;
-	}
-	json_object_put(list);
-	return answer_done(req, res, good);
-}
-
-/* The answer to a resize: "enabled" and the list of vCPUs it changed. */
-static char *resize_answer(const struct proto_req *req, int want, const bool *changed,
-			   unsigned int ncpus)
-{
-	struct json_object *res = json_object_new_object();
-	struct json_object *list = json_object_new_array();
-	bool good = res && list;
-
-	for (unsigned int i = 0; i < ncpus; i++) {
-		if (changed[i]) {
-			good = good && proto_push(list, json_object_new_int((int)i));
-		}
-	}
-	good = good && proto_set(res, "enabled", json_object_new_int(want));
-	if (good) {
-		good = proto_set(res, "changed", list);
-		list = NULL;
-	}
-	json_object_put(list);
-	return answer_done(req, res, good);
+	return resize_answer(req, want, flipped, ncpus);
 }
 
 /*
