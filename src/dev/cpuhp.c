@@ -16,7 +16,6 @@ struct cpuhp {
 	struct cpuhp_ops ops;
 	pthread_mutex_t lock;
 	struct acpi_hp model;
-	unsigned int removals[ACPI_MAX_CPUS];
 };
 
 struct cpuhp *cpuhp_create(uint64_t base, unsigned int ncpus, const struct cpuhp_ops *ops)
@@ -61,7 +60,6 @@ static void eject(struct cpuhp *hp, unsigned int cpu)
 		return;
 	}
 	acpi_hp_eject(&hp->model, cpu);
-	hp->removals[cpu]++;
 	event(hp, "cpu-ejected", cpu, asked ? "requested" : "guest");
 	event(hp, "cpu-disabled", cpu, NULL);
 }
@@ -148,7 +146,7 @@ int cpuhp_remove(struct cpuhp *hp, unsigned int cpu)
 		/* Told of nothing, it cannot be on: CPU_ON was refused before the add. */
 		ret = hp->ops.disable(hp->ops.opaque, cpu);
 		if (!ret) {
-			hp->removals[cpu]++;
+			acpi_hp_eject(&hp->model, cpu);
 			event(hp, "cpu-disabled", cpu, "never-seen");
 			ret = CPUHP_CHANGED;
 		}
@@ -183,9 +181,7 @@ unsigned int cpuhp_removals(struct cpuhp *hp, unsigned int cpu)
 	unsigned int n = 0;
 
 	pthread_mutex_lock(&hp->lock);
-	if (cpu < hp->model.ncpus) {
-		n = hp->removals[cpu];
-	}
+	n = acpi_hp_removals(&hp->model, cpu);
 	pthread_mutex_unlock(&hp->lock);
 	return n;
 }
@@ -205,7 +201,7 @@ void cpuhp_reset(struct cpuhp *hp)
 	pthread_mutex_lock(&hp->lock);
 	for (unsigned int i = 0; i < hp->model.ncpus; i++) {
 		if (acpi_hp_removing(&hp->model, i) && !hp->ops.disable(hp->ops.opaque, i)) {
-			hp->removals[i]++;
+			acpi_hp_eject(&hp->model, i);
 			event(hp, "cpu-ejected", i, "reset");
 			event(hp, "cpu-disabled", i, NULL);
 		}

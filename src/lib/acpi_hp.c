@@ -18,7 +18,7 @@ void acpi_hp_init(struct acpi_hp *hp, unsigned int ncpus,
 void acpi_hp_reset(struct acpi_hp *hp)
 {
 	hp->sel = 0;
-	memset(hp->state, 0, sizeof(hp->state));
+	memset(hp->state, 0, sizeof(hp->state)); /* the removal counts stay */
 }
 
 static bool selected(const struct acpi_hp *hp)
@@ -125,7 +125,13 @@ void acpi_hp_eject(struct acpi_hp *hp, unsigned int cpu)
 {
 	if (cpu < hp->ncpus) {
 		hp->state[cpu] = 0;
+		hp->removals[cpu]++;
 	}
+}
+
+unsigned int acpi_hp_removals(const struct acpi_hp *hp, unsigned int cpu)
+{
+	return cpu < hp->ncpus ? hp->removals[cpu] : 0;
 }
 
 bool acpi_hp_removing(const struct acpi_hp *hp, unsigned int cpu)

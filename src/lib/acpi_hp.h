@@ -26,6 +26,7 @@ struct acpi_hp {
 	unsigned int ncpus;
 	uint32_t sel;
 	uint8_t state[ACPI_MAX_CPUS]; /* ACPI_HP_INSERT | ACPI_HP_REMOVE | ACPI_HP_EJECTING */
+	unsigned int removals[ACPI_MAX_CPUS]; /* acpi_hp_eject() calls; kept across resets */
 	bool (*enabled)(void *opaque, unsigned int cpu);
 	void *opaque;
 };
@@ -64,8 +65,13 @@ enum acpi_hp_removal acpi_hp_request_remove(struct acpi_hp *hp, unsigned int cpu
  * never looked (the request is withdrawn).
  */
 bool acpi_hp_cancel_remove(struct acpi_hp *hp, unsigned int cpu);
-/* The guest ejected @cpu (or a reset finished its removal): nothing in flight. */
+/*
+ * @cpu was removed (the guest ejected it, a reset finished its removal, or
+ * it went before the guest was told): nothing in flight, one more removal.
+ */
 void acpi_hp_eject(struct acpi_hp *hp, unsigned int cpu);
+/* How many removals of @cpu so far: a waiter that saw it move knows its removal happened. */
+unsigned int acpi_hp_removals(const struct acpi_hp *hp, unsigned int cpu);
 /* Is a removal of @cpu waiting for the guest? */
 bool acpi_hp_removing(const struct acpi_hp *hp, unsigned int cpu);
 

@@ -273,8 +273,7 @@ static struct api_wait *wait_of(struct api *api, struct api_client *c)
 }
 
 /* Start waiting for the guest to eject what @w->cpu lists; the answer comes later. */
-static void wait_start(struct api *api, struct api_client *c, struct api_wait *w,
-		       struct proto_req *req)
+static void wait_start(struct api_client *c, struct api_wait *w, struct proto_req *req)
 {
 	w->active = true;
 	w->serial = c->serial;
@@ -282,7 +281,6 @@ static void wait_start(struct api *api, struct api_client *c, struct api_wait *w
 	req->id = NULL; /* the wait owns it now */
 	w->timeout_s = req->timeout ? (unsigned int)req->timeout : PROTO_TIMEOUT_DEFAULT;
 	w->deadline_ns = now_ns() + (uint64_t)w->timeout_s * 1000000000ull;
-	(void)api;
 }
 
 /*
@@ -311,7 +309,7 @@ static char *do_cpu_acpi(struct api *api, struct api_client *c, struct proto_req
 		w->want = -1;
 		w->cpu[cpu] = true;
 		w->gen[cpu] = gen;
-		wait_start(api, c, w, req);
+		wait_start(c, w, req);
 		return NULL;
 	case -EBUSY:
 		snprintf(msg, sizeof(msg),
@@ -492,7 +490,7 @@ static char *do_resize_acpi(struct api *api, struct api_client *c, struct proto_
 		}
 	}
 	if (nwait) {
-		wait_start(api, c, w, req);
+		wait_start(c, w, req);
 		return NULL;
 	}
 	return resize_answer(req, want, w->changed, ncpus);
@@ -733,10 +731,6 @@ static int check_waits(struct api *api)
 		} else if (dropped) {
 			out = wait_error(api, w, PROTO_ETIMEDOUT,
 					 "withdrawn, another client's removal of it timed out or hung up");
-			for (cpu = 0; cpu < api->ops.ncpus; cpu++) {
-				/* keep waiting for nothing else */
-				w->cpu[cpu] = false;
-			}
 		} else {
 			next = w->deadline_ns < next ? w->deadline_ns : next;
 			continue;

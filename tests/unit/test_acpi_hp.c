@@ -138,7 +138,9 @@ START_TEST(test_add_remove)
 	ck_assert_uint_eq(notified[2].cpu, 2);
 	ck_assert_uint_eq(notified[2].event, 3);
 	ck_assert_uint_eq(aml_sta(2), 0x0f); /* enabled until the guest ejects */
+	ck_assert_uint_eq(acpi_hp_removals(&hp, 2), 0);
 	aml_ej0(2);
+	ck_assert_uint_eq(acpi_hp_removals(&hp, 2), 1);
 	ck_assert_uint_eq(aml_sta(2), 0x0d);
 	ck_assert(!en[2]);
 	ck_assert(!acpi_hp_removing(&hp, 2));
@@ -194,6 +196,7 @@ START_TEST(test_timeout_and_reset)
 	ck_assert_uint_eq(acpi_hp_read(&hp, ACPI_HP_SEL), 0);
 	ck_assert_uint_eq(acpi_hp_read(&hp, ACPI_HP_NEXT), ACPI_HP_NONE);
 	ck_assert(!acpi_hp_removing(&hp, 7));
+	ck_assert_uint_eq(acpi_hp_removals(&hp, 7), 0); /* a reset removes nothing by itself */
 	ck_assert_uint_eq(aml_sta(6), 0x0f);
 	ck_assert_uint_eq(aml_sta(7), 0x0f);
 }
