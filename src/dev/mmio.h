@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define MMIO_MAX_REGIONS 16
+#define MMIO_MAX_REGIONS 32
 
 struct kvm_vcpu;
 

@@ -291,6 +291,14 @@ static void reg_write(struct virtio_mmio *vm, unsigned int off, uint32_t v)
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		pthread_mutex_lock(&vm->irq_lock);
 		isr_set(vm, vm->isr & ~v);
+		/*
+		 * Bits raised after the driver read InterruptStatus stay set:
+		 * assert the line again, the new edge an edge-triggered SPI
+		 * needs (a level-triggered line is simply still high).
+		 */
+		if (vm->isr && vm->irq) {
+			vm->irq(vm->irq_opaque, 1);
+		}
 		pthread_mutex_unlock(&vm->irq_lock);
 		break;
 	case VIRTIO_MMIO_STATUS:
@@ -452,6 +460,13 @@ struct virtio_mmio *virtio_mmio_create(uint64_t base, const struct ram *ram,
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->irq_lock, NULL);
 	return vm;
+}
+
+void virtio_mmio_reset(struct virtio_mmio *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	device_reset(vm);
+	pthread_mutex_unlock(&vm->lock);
 }
 
 void virtio_mmio_destroy(struct virtio_mmio *vm)

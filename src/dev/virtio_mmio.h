@@ -128,14 +128,19 @@ struct virtio_mmio_config {
 
 /*
  * A transport at guest physical @base over guest RAM @ram (the queues
- * live there). @irq(irq_opaque, level) drives a level-triggered line:
- * high while InterruptStatus is not 0. NULL on a bad @cfg or no memory.
+ * live there). @irq(irq_opaque, level) drives the interrupt line: called
+ * with 1 when InterruptStatus becomes non-zero and again when an
+ * acknowledge leaves it non-zero (the edges an edge-triggered SPI needs;
+ * for a level-triggered line a repeated 1 changes nothing), with 0 when it
+ * becomes 0. NULL on a bad @cfg or no memory.
  */
 struct virtio_mmio *virtio_mmio_create(uint64_t base, const struct ram *ram,
 				       const struct virtio_mmio_config *cfg,
 				       const struct virtio_mmio_ops *ops, void *opaque,
 				       void (*irq)(void *irq_opaque, int level), void *irq_opaque);
 void virtio_mmio_destroy(struct virtio_mmio *vm);
+/* A reset from outside (the VM reboots): as if the driver wrote status 0. */
+void virtio_mmio_reset(struct virtio_mmio *vm);
 void virtio_mmio_mmio(struct kvm_vcpu *vcpu, uint64_t addr, uint8_t *data, uint32_t len,
 		      bool is_write, void *opaque);
 

@@ -64,6 +64,11 @@ bool vm_hasfilter(struct kvm_vm *vm);
 int vm_filter(struct kvm_vm *vm, uint32_t base, uint32_t count, enum kvm_filter_action act);
 int vm_irq(struct kvm_vm *vm, unsigned int intid, int level);	/* SPI line */
 int vm_enable(struct kvm_vm *vm, uint32_t cap);
+/* KVM_IOEVENTFD on the MMIO bus, with a data match (assign false: remove). */
+int vm_ioeventfd(struct kvm_vm *vm, uint64_t addr, uint32_t len, uint64_t datamatch, int fd,
+		 bool assign);
+/* KVM_IRQFD: eventfd @fd pulses SPI @intid (edge). */
+int vm_irqfd(struct kvm_vm *vm, unsigned int intid, int fd, bool assign);
 
 /* gic.c */
 int gic_create(struct kvm_vm *vm, struct kvm_gic *gic, uint64_t dist, uint64_t redist,

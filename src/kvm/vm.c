@@ -142,3 +142,41 @@ int vm_enable(struct kvm_vm *vm, uint32_t cap)
 
 	return kvm_ioctl(vm->vm_fd, KVM_ENABLE_CAP, &c) < 0 ? -errno : 0;
 }
+
+/*
+ * A write of @len bytes equal to @datamatch at guest physical @addr
+ * signals eventfd @fd inside KVM (KVM_IOEVENTFD, MMIO bus): the vCPU goes
+ * on without an exit to userspace. @assign false removes it again.
+ */
+int vm_ioeventfd(struct kvm_vm *vm, uint64_t addr, uint32_t len, uint64_t datamatch, int fd,
+		 bool assign)
+{
+	struct kvm_ioeventfd io = {
+		.datamatch = datamatch,
+		.addr = addr,
+		.len = len,
+		.fd = fd,
+		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH | (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
+	};
+
+	return kvm_ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
+}
+
+/*
+ * Each signal of eventfd @fd makes KVM pulse SPI @intid (KVM_IRQFD; the
+ * default routing maps GSI n to SPI n, INTID 32 + n): an edge, so the SPI
+ * must be edge-triggered in the guest's view. After gic_init() only.
+ */
+int vm_irqfd(struct kvm_vm *vm, unsigned int intid, int fd, bool assign)
+{
+	struct kvm_irqfd irqfd = {
+		.fd = (uint32_t)fd,
+		.gsi = intid - 32,
+		.flags = assign ? 0 : KVM_IRQFD_FLAG_DEASSIGN,
+	};
+
+	if (intid < 32) {
+		return -EINVAL;
+	}
+	return kvm_ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0 ? -errno : 0;
+}

@@ -462,6 +462,30 @@ static void dsdt_uart(struct aml *a, const struct acpi_config *cfg)
 	aml_end(a);
 }
 
+/*
+ * A virtio-mmio slot: LNRO0005, which Linux's virtio_mmio driver matches
+ * (drivers/virtio/virtio_mmio.c); coherent DMA (_CCA 1); the SPI is edge
+ * triggered, as KVM's irqfd pulses it.
+ */
+static void dsdt_virtio(struct aml *a, unsigned int i, const struct acpi_virtio *v)
+{
+	char name[5] = { 'V', 'R', (char)('0' + i / 10 % 10), (char)('0' + i % 10), 0 };
+
+	aml_device_begin(a, name);
+	aml_name_decl(a, "_HID");
+	aml_string(a, "LNRO0005");
+	aml_name_decl(a, "_UID");
+	aml_int(a, i);
+	aml_name_decl(a, "_CCA");
+	aml_int(a, 1);
+	aml_name_decl(a, "_CRS");
+	aml_restemplate_begin(a);
+	aml_res_memory(a, v->base, v->size, true);
+	aml_res_interrupt(a, AML_IRQ_CONSUMER | AML_IRQ_EDGE, v->gsi);
+	aml_restemplate_end(a);
+	aml_end(a);
+}
+
 static void dsdt_body(struct aml *a, const struct acpi_config *cfg)
 {
 	aml_scope_begin(a, "\\_SB");
@@ -477,6 +501,9 @@ static void dsdt_body(struct aml *a, const struct acpi_config *cfg)
 	}
 	if (cfg->uart) {
 		dsdt_uart(a, cfg);
+	}
+	for (unsigned int i = 0; i < cfg->nvirtio; i++) {
+		dsdt_virtio(a, i, &cfg->virtio[i]);
 	}
 	aml_end(a);
 }
@@ -552,6 +579,14 @@ static int check_config(const struct acpi_config *cfg, uint64_t gpa)
 	if (cfg->hp_base && (cfg->hp_size < ACPI_HP_SIZE || cfg->ged_gsi < 32)) {
 		return -EINVAL;
 	}
+	if (cfg->nvirtio > ACPI_MAX_VIRTIO) {
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < cfg->nvirtio; i++) {
+		if (!cfg->virtio[i].base || !cfg->virtio[i].size || cfg->virtio[i].gsi < 32) {
+			return -EINVAL;
+		}
+	}
 	if (gpa % 16) {
 		return -EINVAL;
 	}
@@ -616,8 +651,9 @@ size_t acpi_size_max(unsigned int ncpus)
 {
 	/*
 	 * Fixed part: RSDP, XSDT, FADT, GTDT, SPCR, MADT header and GIC
-	 * structures, the DSDT's hot-plug methods, GED and UART (under 2 KiB
-	 * together) and alignment. Per vCPU: an 80-byte GICC, a 20-byte PPTT
+	 * structures, the DSDT's hot-plug methods, GED, UART and up to 16
+	 * virtio-mmio devices (about 60 bytes each; under 3 KiB together) and
+	 * alignment. Per vCPU: an 80-byte GICC, a 20-byte PPTT
 	 * node, a processor device (at most 64 bytes) and its CNOT test (at
 	 * most 14 bytes).
 	 */

@@ -36,6 +36,8 @@
 #define ACPI_HP_REMOVE	0x4
 #define ACPI_HP_NONE	0xffffffffu
 
+#define ACPI_MAX_VIRTIO 16
+
 struct acpi_config {
 	unsigned int ncpus;		/* possible vCPUs, 1..512 */
 	const uint64_t *mpidr;		/* ncpus MPIDRs (affinity bits) */
@@ -57,6 +59,12 @@ struct acpi_config {
 	uint64_t hp_base, hp_size;	/* hotvm's CPU hot-plug register block, 0: none */
 	uint32_t ged_gsi;		/* its GED interrupt (SPI as a GSI) */
 	bool psci_hvc;			/* PSCI conduit: HVC (true) or SMC */
+	/* virtio-mmio slots: each an LNRO0005 device with an edge-triggered SPI */
+	unsigned int nvirtio;		/* <= ACPI_MAX_VIRTIO */
+	struct acpi_virtio {
+		uint64_t base, size;
+		uint32_t gsi;		/* SPI as a GSI */
+	} virtio[ACPI_MAX_VIRTIO];
 };
 
 /*

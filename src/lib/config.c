@@ -37,6 +37,9 @@ static const char *const psci_version_choices[] = { "0.2", "1.0", "1.1", "1.3", 
 #define UINT(n, s, f, a, h, lo, hi) \
 	{ .name = n, .shrt = s, .kind = OPT_UINT, .offset = O(f), .set_offset = O(f##_set), \
 	  .arg = a, .help = h, .min = lo, .max = hi }
+#define LIST(n, s, f, cnt, a, h, cap) \
+	{ .name = n, .shrt = s, .kind = OPT_LIST, .offset = O(f), .set_offset = O(cnt), \
+	  .arg = a, .help = h, .max = cap }
 #define FLAG(n, f, h) \
 	{ .name = n, .kind = OPT_FLAG, .offset = O(f), .set_offset = OPT_NOSET, .help = h }
 #define CHOICE(n, f, a, h, c) \
@@ -63,8 +66,17 @@ static const struct opt run_opts[] = {
 	     "that hotvm builds (no firmware; raw binaries keep the DT); the guest is "
 	     "then notified of cpu-add and ejects vCPUs on cpu-remove"),
 	FLAG("nodefaults", nodefaults, "no implicit kernel parameters (console=ttyS0)"),
-	STR("network", 'n', network, "mode=none",
-	    "networking: only mode=none (hotvm has no network devices)"),
+	LIST("disk", 'd', disk_arg, ndisk_args, "FILE[,ro][,direct]",
+	     "a raw disk image as a virtio-blk device (repeatable; the first is /dev/vda); "
+	     "ro: read-only, direct: O_DIRECT", CONFIG_MAX_DISKS),
+	LIST("network", 'n', net_arg, nnet_args, "mode=tap[,tapif=NAME][,guest_mac=MAC][,vhost=0|1]",
+	     "a virtio-net device on a tap interface (repeatable; vhost: the kernel's "
+	     "vhost-net data path, default 1 where /dev/vhost-net exists); mode=none: "
+	     "no network", CONFIG_MAX_NETS),
+	UINT("vsock", 0, vsock_cid, "CID",
+	     "a virtio-vsock device (the kernel's vhost-vsock) with this guest CID", 3,
+	     0xfffffffeul),
+	FLAG("rng", rng, "a virtio-rng device fed by getrandom()"),
 	CHOICE("loglevel", loglevel, "LEVEL",
 	       "hotvm's messages: error|warning|info|debug (default warning)", loglevel_choices),
 	CHOICE("psci", psci, "user|kernel",
@@ -87,12 +99,10 @@ static const struct opt run_opts[] = {
 	{ .name = "help", .shrt = 'h', .kind = OPT_HELP, .set_offset = OPT_NOSET,
 	  .help = "this text" },
 	REFUSE("name", 0, "kvmtool's guest name: hotvm has no instance registry"),
-	REFUSE("disk", 'd', "hotvm has no block devices (use --initrd)"),
 	REFUSE("balloon", 0, "hotvm has no virtio balloon"),
 	REFUSE_FLAG("vnc", "hotvm has no framebuffer"),
 	REFUSE_FLAG("gtk", "hotvm has no framebuffer"),
 	REFUSE_FLAG("sdl", "hotvm has no framebuffer"),
-	REFUSE_FLAG("rng", "hotvm has no virtio-rng (the guest has SMCCC TRNG)"),
 	REFUSE("9p", 0, "hotvm has no 9p file sharing"),
 	REFUSE("shmem", 0, "hotvm has no shared memory device"),
 	REFUSE("firmware", 'f', "hotvm is the firmware (PSCI in userspace); use --kernel"),
@@ -100,8 +110,8 @@ static const struct opt run_opts[] = {
 	REFUSE("tty", 't', "hotvm has one console, the UART on stdin/stdout"),
 	REFUSE("hugetlbfs", 0, "not supported by hotvm"),
 	REFUSE("vfio-pci", 0, "hotvm has no PCI"),
-	REFUSE_FLAG("virtio-legacy", "hotvm has no virtio devices"),
-	REFUSE("virtio-transport", 0, "hotvm has no virtio devices"),
+	REFUSE_FLAG("virtio-legacy", "hotvm's virtio devices are modern (virtio-mmio version 2)"),
+	REFUSE("virtio-transport", 0, "hotvm's virtio transport is always mmio (version 2)"),
 	REFUSE_FLAG("force-pci", "hotvm has no PCI"),
 	REFUSE_FLAG("aarch32", "hotvm runs AArch64 guests only"),
 	REFUSE_FLAG("disable-sve", "not supported by hotvm"),
@@ -114,9 +124,158 @@ static const struct opt run_opts[] = {
 	REFUSE_FLAG("debug-mmio", "not supported by hotvm"),
 	REFUSE("debug-iodelay", 0, "not supported by hotvm"),
 	REFUSE("sandbox", 0, "not supported by hotvm"),
-	REFUSE_FLAG("no-dhcp", "hotvm has no network devices"),
+	REFUSE_FLAG("no-dhcp", "hotvm has no built-in DHCP (configure the guest's network itself)"),
 	{ .name = NULL },
 };
+
+/* FILE[,ro][,direct]: kvmtool's --disk. A file name with a comma cannot be given. */
+static int parse_disk(struct config_disk *d, const char *arg, char *err, size_t errlen)
+{
+	const char *comma = strchr(arg, ',');
+	size_t len = comma ? (size_t)(comma - arg) : strlen(arg);
+
+	memset(d, 0, sizeof(*d));
+	if (!len || len >= sizeof(d->path)) {
+		snprintf(err, errlen, "--disk %s: %s", arg, len ? "file name too long" : "no file name");
+		return -1;
+	}
+	memcpy(d->path, arg, len);
+	while (comma) {
+		const char *opt = comma + 1;
+
+		comma = strchr(opt, ',');
+		len = comma ? (size_t)(comma - opt) : strlen(opt);
+		if (len == 2 && !strncmp(opt, "ro", 2)) {
+			d->ro = true;
+		} else if (len == 6 && !strncmp(opt, "direct", 6)) {
+			d->direct = true;
+		} else {
+			snprintf(err, errlen, "--disk %s: unknown option '%.*s' (ro, direct)", arg,
+				 (int)len, opt);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int hexdigit(char c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	if (c >= 'A' && c <= 'F') {
+		return c - 'A' + 10;
+	}
+	return -1;
+}
+
+/* aa:bb:cc:dd:ee:ff, unicast; 0 or -1. */
+static int parse_mac(uint8_t mac[6], const char *s, size_t len)
+{
+	if (len != 17) {
+		return -1;
+	}
+	for (unsigned int i = 0; i < 6; i++) {
+		int hi = hexdigit(s[3 * i]), lo = hexdigit(s[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':')) {
+			return -1;
+		}
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return (mac[0] & 1) ? -1 : 0;
+}
+
+/*
+ * mode=tap[,tapif=NAME][,guest_mac=MAC][,vhost=0|1] or mode=none:
+ * kvmtool's --network keys. 1: a device in @n, 0: none, -1: error.
+ */
+static int parse_net(struct config_net *n, unsigned int index, const char *arg, char *err,
+		     size_t errlen)
+{
+	const char *p = arg;
+	bool tap = false, none = false;
+
+	memset(n, 0, sizeof(*n));
+	/* 02:68:76:6d:00:NN: locally administered ("hvm"), one per device */
+	memcpy(n->mac, (const uint8_t[]){ 0x02, 0x68, 0x76, 0x6d, 0x00, 0x00 }, 6);
+	n->mac[5] = (uint8_t)index;
+	n->vhost = VHOST_AUTO;
+	if (!strcmp(arg, "none")) {
+		return 0;
+	}
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		const char *eq = memchr(p, '=', len);
+		size_t klen = eq ? (size_t)(eq - p) : len;
+		const char *v = eq ? eq + 1 : p + len;
+		size_t vlen = (size_t)(p + len - v);
+
+#define KEY(k) (klen == sizeof(k) - 1 && !strncmp(p, k, klen))
+		if (!eq) {
+			snprintf(err, errlen, "--network %s: '%.*s' is not KEY=VALUE", arg, (int)len, p);
+			return -1;
+		} else if (KEY("mode")) {
+			if (vlen == 3 && !strncmp(v, "tap", 3)) {
+				tap = true;
+			} else if (vlen == 4 && !strncmp(v, "none", 4)) {
+				none = true;
+			} else {
+				snprintf(err, errlen,
+					 "--network %s: mode=%.*s is not supported (tap or none; "
+					 "hotvm has no user-mode network stack)",
+					 arg, (int)vlen, v);
+				return -1;
+			}
+		} else if (KEY("tapif")) {
+			if (!vlen || vlen >= sizeof(n->tapif)) {
+				snprintf(err, errlen,
+					 "--network %s: tapif must have 1 to %zu characters", arg,
+					 sizeof(n->tapif) - 1);
+				return -1;
+			}
+			memcpy(n->tapif, v, vlen);
+			n->tapif[vlen] = 0;
+		} else if (KEY("guest_mac")) {
+			if (parse_mac(n->mac, v, vlen)) {
+				snprintf(err, errlen,
+					 "--network %s: guest_mac must be a unicast aa:bb:cc:dd:ee:ff",
+					 arg);
+				return -1;
+			}
+		} else if (KEY("vhost")) {
+			if (vlen == 1 && (*v == '0' || *v == '1')) {
+				n->vhost = *v == '1' ? VHOST_ON : VHOST_OFF;
+			} else {
+				snprintf(err, errlen, "--network %s: vhost must be 0 or 1", arg);
+				return -1;
+			}
+		} else {
+			snprintf(err, errlen,
+				 "--network %s: unknown key '%.*s' (mode, tapif, guest_mac, vhost)",
+				 arg, (int)klen, p);
+			return -1;
+		}
+#undef KEY
+		p += len + (comma ? 1 : 0);
+	}
+	if (none && tap) {
+		snprintf(err, errlen, "--network %s: mode given twice", arg);
+		return -1;
+	}
+	if (none) {
+		return 0;
+	}
+	if (!tap) {
+		snprintf(err, errlen, "--network %s: give mode=tap (or mode=none)", arg);
+		return -1;
+	}
+	return 1;
+}
 
 int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t errlen)
 {
@@ -135,11 +294,18 @@ int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t er
 		snprintf(err, errlen, "no kernel: give --kernel FILE (-k)");
 		return -1;
 	}
-	if (cfg->network && strcmp(cfg->network, "mode=none") && strcmp(cfg->network, "none")) {
-		snprintf(err, errlen,
-			 "--network %s: hotvm has no network devices, only mode=none is accepted",
-			 cfg->network);
-		return -1;
+	for (unsigned int i = 0; i < cfg->ndisk_args; i++) {
+		if (parse_disk(&cfg->disk[cfg->ndisks], cfg->disk_arg[i], err, errlen)) {
+			return -1;
+		}
+		cfg->ndisks++;
+	}
+	for (unsigned int i = 0; i < cfg->nnet_args; i++) {
+		ret = parse_net(&cfg->net[cfg->nnets], cfg->nnets, cfg->net_arg[i], err, errlen);
+		if (ret < 0) {
+			return -1;
+		}
+		cfg->nnets += (unsigned int)ret;
 	}
 	if (!cfg->max_cpus_set) {
 		cfg->max_cpus = cfg->cpus;
@@ -177,8 +343,10 @@ void config_help(FILE *f)
 		   "PL031 RTC at 0x01010000, GICv3 below 0x40000000, DTB in the last 2 MiB\n"
 		   "of RAM (x0 at entry). With --acpi that DTB holds only /chosen, and the\n"
 		   "rest of that 2 MiB block holds an EFI system table, the EFI memory map\n"
-		   "and the ACPI tables. kvmtool options for devices hotvm lacks (--disk,\n"
-		   "--9p, --tty, --vfio-pci, ...) are refused.\n"
+		   "and the ACPI tables. Devices (--disk, --network, --vsock, --rng) are\n"
+		   "virtio-mmio slots of 0x200 bytes from 0x03000000, one SPI each (edge).\n"
+		   "kvmtool options for devices hotvm lacks (--9p, --tty, --vfio-pci, ...)\n"
+		   "are refused.\n"
 		   "\n"
 		   "Reset: on SYSTEM_RESET the images (kernel, initrd, DTB; with --acpi also\n"
 		   "the EFI and ACPI tables, rebuilt) are reloaded and every vCPU reset, but\n"

@@ -20,6 +20,7 @@
 
 #define GIC_SPI		0
 #define GIC_PPI		1
+#define IRQ_EDGE_RISING	1
 #define IRQ_LEVEL_HIGH	4
 
 static int prop_reg(void *fdt, const struct machine_region *r)
@@ -166,6 +167,24 @@ static int rtc(void *fdt, const struct machine_region *r)
 	return err ? err : fdt_end_node(fdt);
 }
 
+/*
+ * A virtio-mmio slot (Linux: Documentation/devicetree/bindings/virtio/mmio.yaml).
+ * Its SPI is edge-triggered (KVM's irqfd pulses it), and guest memory is
+ * coherent for it, as for every device of a VMM.
+ */
+static int virtio(void *fdt, const struct machine_region *r)
+{
+	fdt32_t irq[3] = { cpu_to_fdt32(GIC_SPI), cpu_to_fdt32(r->intid - 32),
+			   cpu_to_fdt32(IRQ_EDGE_RISING) };
+	int err = begin_node(fdt, "virtio", r->base);
+
+	err = err ? err : fdt_property_string(fdt, "compatible", "virtio,mmio");
+	err = err ? err : prop_reg(fdt, r);
+	err = err ? err : fdt_property(fdt, "interrupts", irq, sizeof(irq));
+	err = err ? err : fdt_property(fdt, "dma-coherent", NULL, 0);
+	return err ? err : fdt_end_node(fdt);
+}
+
 static int pmu(void *fdt, const struct machine *m)
 {
 	int err = fdt_begin_node(fdt, "pmu");
@@ -224,6 +243,9 @@ int fdt_build(const struct fdt_desc *d, void *buf, size_t size)
 	}
 	if (m->pmu_intid) {
 		err = err ? err : pmu(fdt, m);
+	}
+	for (unsigned int i = 0; i < m->nvirtio; i++) {
+		err = err ? err : virtio(fdt, &m->region[MACHINE_VIRTIO + i]);
 	}
 	err = err ? err : fdt_end_node(fdt);
 	err = err ? err : fdt_finish(fdt);

@@ -14,6 +14,13 @@ _Static_assert(MACHINE_GIC_DIST_BASE - CONFIG_MAX_CPUS * MACHINE_GIC_REDIST_SIZE
 			       MACHINE_GIC_ITS_SIZE >=
 		       MACHINE_VIRTIO_BASE,
 	       "the GIC of CONFIG_MAX_CPUS vCPUs reaches into the virtio-mmio window");
+/* Every device the options allow has a slot, and the slots end below the GIC. */
+_Static_assert(CONFIG_MAX_DISKS + CONFIG_MAX_NETS + 2 <= MACHINE_VIRTIO_SLOTS,
+	       "not enough virtio-mmio slots for every device option");
+_Static_assert(MACHINE_VIRTIO_BASE + MACHINE_VIRTIO_SLOTS * MACHINE_VIRTIO_SIZE <=
+		       MACHINE_GIC_DIST_BASE - CONFIG_MAX_CPUS * MACHINE_GIC_REDIST_SIZE -
+			       MACHINE_GIC_ITS_SIZE,
+	       "the virtio-mmio slots reach into the GIC");
 /* The platform devices sit below the virtio-mmio window. */
 _Static_assert(MACHINE_RTC_BASE + MACHINE_RTC_SIZE <= MACHINE_VIRTIO_BASE &&
 		       MACHINE_UART_BASE + MACHINE_UART_SIZE <= MACHINE_RTC_BASE,
@@ -31,6 +38,34 @@ static void region(struct machine *m, enum machine_region_id id, const char *nam
 		.size = size,
 		.intid = intid,
 	};
+}
+
+const char *machine_virtio_name(enum machine_virtio_type t)
+{
+	switch (t) {
+	case MACHINE_VIRTIO_BLK:
+		return "virtio-blk";
+	case MACHINE_VIRTIO_NET:
+		return "virtio-net";
+	case MACHINE_VIRTIO_VSOCK:
+		return "virtio-vsock";
+	case MACHINE_VIRTIO_RNG:
+		return "virtio-rng";
+	case MACHINE_VIRTIO_NONE:
+		break;
+	}
+	return "none";
+}
+
+/* The next free slot: its register block and its SPI (edge: KVM's irqfd pulses it). */
+static void virtio(struct machine *m, enum machine_virtio_type type, unsigned int unit)
+{
+	unsigned int i = m->nvirtio++;
+
+	m->virtio[i] = (struct machine_virtio){ type, unit };
+	region(m, MACHINE_VIRTIO + i, machine_virtio_name(type),
+	       MACHINE_VIRTIO_BASE + i * MACHINE_VIRTIO_SIZE, MACHINE_VIRTIO_SIZE,
+	       MACHINE_SPI(MACHINE_VIRTIO_SPI + i));
 }
 
 int machine_layout(const struct config *cfg, struct machine *m, char *err, size_t errlen)
@@ -70,6 +105,18 @@ int machine_layout(const struct config *cfg, struct machine *m, char *err, size_
 	if (cfg->irqchip == IRQCHIP_GICV3_ITS) {
 		region(m, MACHINE_GIC_ITS, "gic-its", redist - MACHINE_GIC_ITS_SIZE,
 		       MACHINE_GIC_ITS_SIZE, 0);
+	}
+	for (unsigned int i = 0; i < cfg->ndisks; i++) {
+		virtio(m, MACHINE_VIRTIO_BLK, i);
+	}
+	for (unsigned int i = 0; i < cfg->nnets; i++) {
+		virtio(m, MACHINE_VIRTIO_NET, i);
+	}
+	if (cfg->vsock_cid) {
+		virtio(m, MACHINE_VIRTIO_VSOCK, 0);
+	}
+	if (cfg->rng) {
+		virtio(m, MACHINE_VIRTIO_RNG, 0);
 	}
 	m->timer_intid[MACHINE_TIMER_SEC] = MACHINE_PPI(13);
 	m->timer_intid[MACHINE_TIMER_NS] = MACHINE_PPI(14);

@@ -12,7 +12,8 @@
  *   0x01000000  platform MMIO, 16 MiB: 16550 UART, PL031 RTC, CPU hot-plug
  *               registers (--acpi)
  *   0x02000000  flash window (unused)
- *   0x03000000  virtio-mmio window, up to the GIC (unused so far)
+ *   0x03000000  virtio-mmio window: one 0x200-byte slot per device (disks,
+ *               networks, vsock, rng, in that order), SPI 2 + slot each
  *   below 1 GiB GIC: distributor at 0x3fff0000, one redistributor frame
  *               pair per possible vCPU below it, the ITS below those
  *   0x40000000  PCI window (unused)
@@ -51,6 +52,9 @@
 #define MACHINE_GIC_REDIST_SIZE	0x20000ull	/* per vCPU: RD and SGI frames */
 #define MACHINE_GIC_ITS_SIZE	0x20000ull	/* control and translation frames */
 #define MACHINE_VIRTIO_BASE	0x03000000ull	/* start of the virtio-mmio window */
+#define MACHINE_VIRTIO_SIZE	0x200ull	/* one virtio-mmio register block */
+#define MACHINE_VIRTIO_SLOTS	16		/* >= every device the options can ask for */
+#define MACHINE_VIRTIO_SPI	2		/* slot i's interrupt: SPI 2 + i, edge */
 
 enum machine_region_id {
 	MACHINE_RAM,
@@ -60,7 +64,22 @@ enum machine_region_id {
 	MACHINE_GIC_DIST,
 	MACHINE_GIC_REDIST,	/* all redistributors, one contiguous region */
 	MACHINE_GIC_ITS,
-	MACHINE_NREGIONS,
+	MACHINE_VIRTIO,		/* first virtio-mmio slot; slot i is MACHINE_VIRTIO + i */
+	MACHINE_NREGIONS = MACHINE_VIRTIO + MACHINE_VIRTIO_SLOTS,
+};
+
+/* What sits in a virtio-mmio slot. */
+enum machine_virtio_type {
+	MACHINE_VIRTIO_NONE,
+	MACHINE_VIRTIO_BLK,	/* unit: index into config.disk */
+	MACHINE_VIRTIO_NET,	/* unit: index into config.net */
+	MACHINE_VIRTIO_VSOCK,
+	MACHINE_VIRTIO_RNG,
+};
+
+struct machine_virtio {
+	enum machine_virtio_type type;
+	unsigned int unit;
 };
 
 struct machine_region {
@@ -85,6 +104,9 @@ struct machine {
 	/* KVM's default timer PPIs (hotvm does not move them) */
 	unsigned int timer_intid[MACHINE_NTIMERS];
 	unsigned int pmu_intid;	/* PMUv3 overflow PPI; 0: no PMU */
+	/* slot i: region MACHINE_VIRTIO + i; slots 0..nvirtio-1 are used */
+	struct machine_virtio virtio[MACHINE_VIRTIO_SLOTS];
+	unsigned int nvirtio;
 };
 
 /*
@@ -96,6 +118,9 @@ struct machine {
 int machine_layout(const struct config *cfg, struct machine *m, char *err, size_t errlen);
 
 /* Region @id if this machine has it, else NULL. */
+/* "virtio-blk" etc. for a slot's type. */
+const char *machine_virtio_name(enum machine_virtio_type t);
+
 const struct machine_region *machine_region(const struct machine *m, enum machine_region_id id);
 
 #endif

@@ -31,6 +31,7 @@ static bool takes_arg(const struct opt *o)
 {
 	switch (o->kind) {
 	case OPT_STR:
+	case OPT_LIST:
 	case OPT_UINT:
 	case OPT_CHOICE:
 		return true;
@@ -83,6 +84,21 @@ static int apply(const struct opt *o, void *out, const char *val, char *err, siz
 		}
 		*(const char **)(base + o->offset) = val;
 		break;
+	case OPT_LIST: {
+		unsigned int *count = (unsigned int *)(base + o->set_offset);
+
+		if (!*val) {
+			snprintf(err, errlen, "--%s needs a non-empty %s", o->name, o->arg);
+			return -1;
+		}
+		if (*count >= o->max) {
+			snprintf(err, errlen, "--%s %s: at most %lu may be given", o->name, val,
+				 o->max);
+			return -1;
+		}
+		((const char **)(base + o->offset))[(*count)++] = val;
+		return 0;
+	}
 	case OPT_UINT:
 		ret = parse_uint(o, val, &v);
 		if (ret == -ERANGE) {

@@ -15,6 +15,7 @@
 enum opt_kind {
 	OPT_FLAG,	/* bool, no argument */
 	OPT_STR,	/* const char *, points into argv */
+	OPT_LIST,	/* repeatable: const char *[max] at offset, unsigned int count at set_offset */
 	OPT_UINT,	/* unsigned long within [min, max]; suffix K/M/G if scale */
 	OPT_CHOICE,	/* int index into choices[] */
 	OPT_REFUSE,	/* accepted by kvmtool, refused here: help says why */
@@ -30,7 +31,7 @@ struct opt {
 	const char *arg;		/* argument name in --help; NULL: none */
 	const char *help;
 	const char *const *choices;	/* OPT_CHOICE, NULL terminated */
-	unsigned long min, max;		/* OPT_UINT */
+	unsigned long min, max;		/* OPT_UINT; max: OPT_LIST's capacity */
 	bool refuse_arg;		/* OPT_REFUSE: kvmtool's takes a value */
 	bool empty_ok;			/* OPT_STR: "" is a value (else refused) */
 };

@@ -272,6 +272,11 @@ static int boot_acpi(struct vmm *v)
 	long n;
 	int ret;
 
+	for (unsigned int i = 0; i < m->nvirtio && i < ACPI_MAX_VIRTIO; i++) {
+		const struct machine_region *r = &m->region[MACHINE_VIRTIO + i];
+
+		a.virtio[a.nvirtio++] = (struct acpi_virtio){ r->base, r->size, r->intid };
+	}
 	for (unsigned int i = 0; i < v->ncpus && i < CONFIG_MAX_CPUS; i++) {
 		mpidr[i] = v->mpidr[i] & FW_MPIDR_AFF_MASK;
 		/* at a reboot after hot-plug: the vCPUs enabled now */

@@ -540,6 +540,8 @@ static int reset(struct vmm *v)
 	if (v->cpuhp) {
 		cpuhp_reset(v->cpuhp);
 	}
+	/* Devices stop using guest RAM (acknowledged writes complete) before it is reloaded. */
+	virtio_reset(v);
 	ret = boot_load(v);
 	if (!ret) {
 		ret = gic_reset(&v->gic, what, sizeof(what));
@@ -629,6 +631,7 @@ static void destroy(struct vmm *v)
 	uart_destroy(v->uart);
 	rtc_destroy(v->rtc);
 	cpuhp_destroy(v->cpuhp);
+	virtio_close(v);
 	if (v->fw) {
 		fw_destroy(v->fw);
 	}
@@ -668,7 +671,8 @@ int vmm_run(struct config *cfg)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (open_kvm(&v) || map_ram(&v) || boot_prepare(&v) || create_cpus(&v) ||
-	    setup_firmware(&v) || boot_dtb(&v) || setup_devices(&v) || boot_load(&v) ||
+	    setup_firmware(&v) || boot_dtb(&v) || setup_devices(&v) || virtio_setup(&v) ||
+	    boot_load(&v) ||
 	    start_api(&v)) {
 		goto out;
 	}
@@ -676,7 +680,7 @@ int vmm_run(struct config *cfg)
 		v.nenabled, cfg->mem, v.info.linux_image ? "Linux Image" : "raw binary",
 		v.psci_version >> 16, v.psci_version & 0xffff,
 		v.psci_user ? "hotvm" : "KVM");
-	if (start_threads(&v) || uart_start(v.uart)) {
+	if (start_threads(&v) || virtio_start(&v) || uart_start(v.uart)) {
 		goto out;
 	}
 	/* Every file is open and every thread exists: from here, the allow-list. */

@@ -121,6 +121,7 @@ struct vmm {
 	struct uart *uart;
 	struct rtc *rtc;
 	struct cpuhp *cpuhp;		/* --acpi hot-plug registers, or NULL */
+	struct virtio_dev *virtio[MACHINE_VIRTIO_SLOTS]; /* slot i's device (virtio.c) */
 	struct api *api;		/* control API, or NULL (api_emit accepts NULL) */
 
 	unsigned int ncpus;		/* possible */
@@ -167,6 +168,13 @@ extern const struct fw_platform platform_ops;
 int platform_bigendian(struct cpu *c, bool *be);
 /* Forward the SMCCC ranges to userspace (before the first KVM_RUN). */
 int platform_filter(struct vmm *v);
+
+/* virtio.c: the devices in the machine's virtio-mmio slots */
+struct virtio_dev;
+int virtio_setup(struct vmm *v);	/* create, map, wire to KVM (after the vGIC) */
+int virtio_start(struct vmm *v);	/* their I/O threads */
+void virtio_reset(struct vmm *v);	/* guest reboot: every device reset */
+void virtio_close(struct vmm *v);
 
 /* boot.c */
 int boot_prepare(struct vmm *v);	/* read images, lay out RAM */

@@ -88,14 +88,59 @@ START_TEST(test_defaults_and_help)
 }
 END_TEST
 
+START_TEST(test_devices)
+{
+	ck_assert_int_eq(PARSE("-k", "x", "-d", "a.img,ro,direct", "--disk", "/b,c", "-n",
+			       "mode=tap,tapif=tap7,guest_mac=52:54:00:Ab:cD:01,vhost=0", "--network",
+			       "mode=tap", "-n", "none", "--network=mode=none", "--vsock", "42",
+			       "--rng"),
+			 -1); /* "/b,c": a comma starts the options */
+	ck_assert_ptr_nonnull(strstr(err, "--disk /b,c: unknown option 'c'"));
+	ck_assert_int_eq(PARSE("-k", "x", "-d", "a.img,ro,direct", "--disk", "/b", "-n",
+			       "mode=tap,tapif=tap7,guest_mac=52:54:00:Ab:cD:01,vhost=0", "--network",
+			       "mode=tap", "-n", "none", "--network=mode=none", "--vsock", "42",
+			       "--rng"),
+			 0);
+	ck_assert_uint_eq(cfg.ndisks, 2);
+	ck_assert_str_eq(cfg.disk[0].path, "a.img");
+	ck_assert(cfg.disk[0].ro && cfg.disk[0].direct);
+	ck_assert_str_eq(cfg.disk[1].path, "/b");
+	ck_assert(!cfg.disk[1].ro && !cfg.disk[1].direct);
+	ck_assert_uint_eq(cfg.nnets, 2); /* the two "none" add nothing */
+	ck_assert_str_eq(cfg.net[0].tapif, "tap7");
+	ck_assert_mem_eq(cfg.net[0].mac, ((uint8_t[]){ 0x52, 0x54, 0, 0xab, 0xcd, 1 }), 6);
+	ck_assert_int_eq(cfg.net[0].vhost, VHOST_OFF);
+	ck_assert_str_eq(cfg.net[1].tapif, "");
+	ck_assert_mem_eq(cfg.net[1].mac, ((uint8_t[]){ 2, 0x68, 0x76, 0x6d, 0, 1 }), 6);
+	ck_assert_int_eq(cfg.net[1].vhost, VHOST_AUTO);
+	ck_assert_uint_eq(cfg.vsock_cid, 42);
+	ck_assert(cfg.rng);
+	/* the ninth disk has no slot */
+	ck_assert_int_eq(PARSE("-k", "x", "-d", "1", "-d", "2", "-d", "3", "-d", "4", "-d", "5",
+			       "-d", "6", "-d", "7", "-d", "8", "-d", "9"),
+			 -1);
+	ck_assert_ptr_nonnull(strstr(err, "--disk 9: at most 8 may be given"));
+}
+END_TEST
+
 START_TEST(test_errors)
 {
 	static const struct {
 		const char *a, *b;
 		const char *msg;
 	} cases[] = {
-		{ "--disk", "d.img", "--disk: hotvm has no block devices" },
-		{ "-d", "d.img", "--disk: hotvm has no block devices" },
+		{ "--disk", "d.img,rw", "--disk d.img,rw: unknown option 'rw' (ro, direct)" },
+		{ "-d", ",ro", "--disk ,ro: no file name" },
+		{ "--network", "mode=user", "mode=user is not supported (tap or none" },
+		{ "--network", "mode=tap,script=x", "unknown key 'script'" },
+		{ "--network", "tapif=t0", "give mode=tap" },
+		{ "--network", "mode=tap,guest_mac=01:00:00:00:00:01", "unicast" },
+		{ "--network", "mode=tap,guest_mac=02:00:00:00:00", "unicast" },
+		{ "--network", "mode=tap,vhost=2", "vhost must be 0 or 1" },
+		{ "--network", "mode=tap,tapif=0123456789abcdef", "tapif must have 1 to 15" },
+		{ "--network", "mode=tap,x", "'x' is not KEY=VALUE" },
+		{ "--vsock", "2", "--vsock 2: must be between 3 and 4294967294" },
+		{ "--rng=1", NULL, "--rng takes no value" },
 		{ "--firmware", "f", "hotvm is the firmware" },
 		{ "--vnc", NULL, "--vnc: hotvm has no framebuffer" },
 		{ "--frob", NULL, "unknown option '--frob'" },
@@ -107,7 +152,6 @@ START_TEST(test_errors)
 		{ "--mem", "1x", "--mem 1x: not a number" },
 		{ "--irqchip", "gicv2", "must be one of gicv3, gicv3-its" },
 		{ "--console", "virtio", "must be one of serial" },
-		{ "--network", "mode=tap", "only mode=none" },
 		{ "--pmu=1", NULL, "--pmu takes no value" },
 		{ "--params", NULL, "--params needs a value" },
 		{ "--kernel=", NULL, "non-empty" },
@@ -179,7 +223,11 @@ START_TEST(test_help_text)
 	ck_assert_ptr_nonnull(strstr(text, "-k, --kernel FILE"));
 	ck_assert_ptr_nonnull(strstr(text, "--acpi "));
 	ck_assert_ptr_nonnull(strstr(text, "rest of RAM is kept"));
-	ck_assert_ptr_null(strstr(text, "-d, --disk"));
+	ck_assert_ptr_nonnull(strstr(text, "-d, --disk FILE[,ro][,direct]"));
+	ck_assert_ptr_nonnull(strstr(text, "-n, --network mode=tap[,tapif=NAME]"));
+	ck_assert_ptr_nonnull(strstr(text, "--vsock CID"));
+	ck_assert_ptr_nonnull(strstr(text, "--rng "));
+	ck_assert_ptr_null(strstr(text, "--balloon"));
 	free(text);
 }
 END_TEST
@@ -192,6 +240,7 @@ int main(void)
 	tcase_add_test(tc, test_kvmtool_options);
 	tcase_add_test(tc, test_defaults_and_help);
 	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_devices);
 	tcase_add_test(tc, test_cmdline);
 	tcase_add_test(tc, test_help_text);
 	suite_add_tcase(s, tc);

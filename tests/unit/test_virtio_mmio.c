@@ -444,10 +444,11 @@ START_TEST(test_interrupts)
 	wr(VIRTIO_MMIO_INTERRUPT_ACK, 1);
 	ck_assert_uint_eq(rd(VIRTIO_MMIO_INTERRUPT_STATUS), 2);
 	ck_assert_int_eq(level, 1);
+	ck_assert_int_eq(nirq, 2); /* asserted again: a new edge for the bit still set */
 	wr(VIRTIO_MMIO_INTERRUPT_ACK, 2);
 	ck_assert_uint_eq(rd(VIRTIO_MMIO_INTERRUPT_STATUS), 0);
 	ck_assert_int_eq(level, 0);
-	ck_assert_int_eq(nirq, 2);
+	ck_assert_int_eq(nirq, 3);
 	/* InterruptStatus is read-only */
 	wr(VIRTIO_MMIO_INTERRUPT_STATUS, 3);
 	ck_assert_uint_eq(rd(VIRTIO_MMIO_INTERRUPT_STATUS), 0);
