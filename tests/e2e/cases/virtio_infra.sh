@@ -1,7 +1,8 @@
 # The test host's side of virtio (what the block, net and vsock cases
 # build on): the vhost/tap/loop modules from $HOTVM_CACHE/modules/host.list
 # are loaded (or built in), their device nodes exist, and the arm64
-# e2fsprogs in the test host make and check an ext4 image.
+# e2fsprogs in the test host make and check an ext4 image, also one holding
+# the guest root tree $T/linux/rootfs.
 # timeout: 120
 fails=0
 ok() { echo "ok - $*"; }
@@ -54,6 +55,20 @@ if out=$(e2fsck -fn "$img" 2>&1); then
 	bad "e2fsck -fn passed an image with a zeroed superblock"
 else
 	ok "e2fsck -fn finds the zeroed superblock"
+fi
+rm -f "$img"
+
+# A guest root disk from the tree tools/mkguestroot laid out in the test root.
+if [ -x "$T/linux/rootfs/sbin/init" ] && [ -x "$T/linux/rootfs/bin/busybox" ]; then
+	ok "$T/linux/rootfs has /sbin/init and /bin/busybox"
+else
+	bad "$T/linux/rootfs lacks /sbin/init or /bin/busybox (tools/mktestroot, tools/mkguestroot --tree)"
+fi
+if out=$(mkfs.ext4 -q -F -d "$T/linux/rootfs" "$img" 64M 2>&1) &&
+	out=$(e2fsck -fn "$img" 2>&1); then
+	ok "mkfs.ext4 -d $T/linux/rootfs: clean ($(echo "$out" | tail -n 1))"
+else
+	bad "mkfs.ext4 -d $T/linux/rootfs + e2fsck: $out"
 fi
 rm -f "$img"
 
