@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dev/virtio_dev.h"
@@ -119,6 +120,16 @@ void virtio_reset(struct vmm *v)
 
 void virtio_close(struct vmm *v)
 {
+	const char *stats = getenv("HOTVM_STATS");
+
+	for (unsigned int i = 0; stats && !strcmp(stats, "1") && i < MACHINE_VIRTIO_SLOTS; i++) {
+		if (v->virtio[i]) {
+			/* the exits a device cost: register accesses (kicks never exit) */
+			fprintf(stderr, "hotvm-stats: dev=%s%u what=mmio count=%llu\n",
+				v->machine.region[MACHINE_VIRTIO + i].name, v->machine.virtio[i].unit,
+				(unsigned long long)virtio_mmio_accesses(v->virtio[i]->mmio));
+		}
+	}
 	for (unsigned int i = 0; i < MACHINE_VIRTIO_SLOTS; i++) {
 		virtio_dev_destroy(v->virtio[i]);
 		v->virtio[i] = NULL;
