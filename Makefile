@@ -187,8 +187,9 @@ testroot: $(B)/hotvm $(E2E_BIN) $(GUEST_BIN) $(BENCH_BIN) $(LGUEST_BIN) | setup-
 # The same layout with the benchmark cases (bench/cases/*.sh, bench/*.sh).
 BENCHROOT := $(B)/benchroot
 .PHONY: benchroot
-benchroot: $(B)/hotvm $(BENCH_BIN) | setup-full
-	tools/mktestroot --cases bench/cases $(BENCHROOT) $(B)/hotvm $(BENCH_BIN)
+benchroot: $(B)/hotvm $(BENCH_BIN) $(E2E_BIN) $(LGUEST_BIN) | setup-full
+	tools/mktestroot --cases bench/cases $(BENCHROOT) $(B)/hotvm $(BENCH_BIN) $(E2E_BIN) \
+		$(LGUEST_BIN)
 
 .PHONY: e2e
 e2e: testroot
