@@ -23,7 +23,7 @@
 #define SLOT	    0x10000ull /* per request: header, status, data */
 #define SLOT_STATUS 0x20
 #define SLOT_DATA   0x1000
-#define NSLOTS	    40
+#define NSLOTS	    40 /* + 1 for a FLUSH */
 
 static struct vdrv v;
 static char path[64];
@@ -497,7 +497,7 @@ END_TEST
 /* NSLOTS writes made available at once, one kick: all complete, all in the file. */
 static void many(bool reset)
 {
-	uint16_t head[NSLOTS];
+	uint16_t head[NSLOTS + 1];
 	uint8_t got[16384];
 	unsigned int n = 0;
 	uint16_t id;
@@ -507,20 +507,25 @@ static void many(bool reset)
 		fill(data(s), sizeof(got), 10 + s);
 		head[s] = request(s, VIRTIO_BLK_T_OUT, 32ull * s, sizeof(got), false);
 	}
+	if (reset) {
+		/* and a FLUSH: an fdatasync that takes a while */
+		head[NSLOTS] = request(NSLOTS, VIRTIO_BLK_T_FLUSH, 0, 0, false);
+	}
 	vdrv_kick(&v, 0);
 	if (reset) {
 		/* as soon as the device has taken them all: reset */
-		for (int i = 0; i < 20000 && virtio_blk_started(v.d) < NSLOTS; i++) {
+		for (int i = 0; i < 20000 && virtio_blk_started(v.d) < NSLOTS + 1; i++) {
 			usleep(50);
 		}
-		ck_assert_uint_eq(virtio_blk_started(v.d), NSLOTS);
+		ck_assert_uint_eq(virtio_blk_started(v.d), NSLOTS + 1);
 		vdrv_wr(&v, VIRTIO_MMIO_STATUS, 0);
 		/* every one of them was pushed before the reset returned */
 		while (vdrv_used(&v, 0, &id, &len)) {
 			ck_assert_uint_eq(id, head[n]);
 			n++;
 		}
-		ck_assert_uint_eq(n, NSLOTS);
+		ck_assert_uint_eq(n, NSLOTS + 1);
+		ck_assert_uint_eq(status(NSLOTS), VIRTIO_BLK_S_OK);
 	} else {
 		for (; n < NSLOTS; n++) {
 			ck_assert_uint_eq(complete(n, head[n], NULL), VIRTIO_BLK_S_OK);
@@ -547,7 +552,7 @@ START_TEST(test_reset_waits)
 	start_disk(false, false);
 	go(256);
 	many(true);
-	ck_assert_uint_eq(virtio_blk_requests(v.d), NSLOTS);
+	ck_assert_uint_eq(virtio_blk_requests(v.d), NSLOTS + 1);
 	/* and after the reset, a fresh driver gets served */
 	go(64);
 	write_read(7);
