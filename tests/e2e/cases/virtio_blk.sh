@@ -1,0 +1,172 @@
+# virtio-blk on real KVM: a Linux guest with its root on /dev/vda (an ext4
+# image made here from $T/linux/rootfs, tools/mkguestroot) writes files,
+# syncs and powers off; the test host then finds the image clean (e2fsck
+# -fn) and the files' checksums equal to what the guest printed, and a
+# second boot reads the same back. A read-only disk: the guest cannot
+# write and the image does not change. A second hotvm on an image in use
+# is refused with the lock error. kill -9 of hotvm right after the guest
+# printed "T: synced": nothing is lost (journal replayed, e2fsck clean,
+# checksums equal).
+# timeout: 600
+. $T/lib.sh
+need_file "$T/linux/Image"
+need_file "$T/linux/initrd.cpio"
+need_file "$T/linux/rootfs/sbin/init"
+d=$PWD/virtio_blk.d
+rm -rf "$d"
+mkdir -p "$d/mnt"
+
+# boot OUT SCENARIO EXTRA_PARAMS [HOTVM-RUN-ARGS...]: Linux with root on /dev/vda.
+boot() {
+	_out=$1 _sc=$2 _extra=$3
+	shift 3
+	$HOTVM run -k "$T/linux/Image" -i "$T/linux/initrd.cpio" -m 256 -c 1 \
+		-p "quiet console=ttyS0 hotvm.root=/dev/vda hotvm.test=$_sc $_extra" "$@" \
+		>"$_out" 2>&1
+}
+
+# sums OUT: the guest's "T: sum NAME SHA256" lines, as "NAME SHA256", sorted.
+sums() {
+	sed -n 's/\r$//; s/^T: sum //p' "$1" | sort
+}
+
+# host_sums IMG: the same from the test host (loop mount, read-only).
+host_sums() {
+	mount -t ext4 -o loop,ro "$1" "$d/mnt" || return 1
+	for f in $(ls "$d/mnt/data" | sort); do
+		echo "$f $(sha256sum "$d/mnt/data/$f" | cut -d' ' -f1)"
+	done
+	umount "$d/mnt"
+}
+
+# fsck_clean IMG WHEN: the guest powers off with `poweroff -f` (or is
+# killed) with / still mounted, so its journal is replayed first (e2fsck
+# -fp: exit 0, or 1 for "replayed"), then e2fsck -fn must find it clean.
+fsck_clean() {
+	out=$(e2fsck -fp "$1" 2>&1)
+	rc=$?
+	[ $rc -le 1 ] && pass "e2fsck -fp $2 (journal replayed): exit $rc" ||
+		fail "e2fsck -fp $2: exit $rc: $out"
+	if out=$(e2fsck -fn "$1" 2>&1); then
+		pass "e2fsck -fn $2: clean ($(echo "$out" | tail -n 1))"
+	else
+		fail "e2fsck -fn $2: $out"
+	fi
+}
+
+show() { # the guest's output, for a failed check
+	echo "--- $1:"
+	sed 's/\r$//' "$1" | tail -n 40
+}
+
+img=$d/root.img
+if out=$(mkfs.ext4 -q -F -d "$T/linux/rootfs" "$img" 64M 2>&1); then
+	pass "root image: mkfs.ext4 -d rootfs, 64 MiB"
+else
+	fail "mkfs.ext4: $out"
+	exit 1
+fi
+
+# 1. Write 4 files, sync, power off.
+boot "$d/w.out" diskwrite "hotvm.files=4" -d "$img"
+rc=$?
+if [ $rc -eq 0 ] && grep -q '^RESULT: PASS' "$d/w.out" && grep -q '^T: root /dev/vda rw' "$d/w.out" &&
+	[ "$(sums "$d/w.out" | wc -l)" -eq 4 ]; then
+	pass "diskwrite: root on /dev/vda rw, 4 files written and synced, exit 0"
+else
+	fail "diskwrite: exit $rc"
+	show "$d/w.out"
+fi
+sums "$d/w.out" >"$d/w.sums"
+fsck_clean "$img" "after poweroff"
+if host_sums "$img" >"$d/h.sums" && [ -s "$d/h.sums" ] && cmp -s "$d/w.sums" "$d/h.sums"; then
+	pass "the test host reads the guest's 4 files with the checksums it printed"
+else
+	fail "checksums differ: guest $(cat "$d/w.sums") host $(cat "$d/h.sums")"
+fi
+
+# 2. Read them back in a second boot.
+boot "$d/r.out" diskread "" -d "$img"
+rc=$?
+sums "$d/r.out" >"$d/r.sums"
+if [ $rc -eq 0 ] && grep -q '^RESULT: PASS' "$d/r.out" && [ -s "$d/r.sums" ] &&
+	cmp -s "$d/w.sums" "$d/r.sums"; then
+	pass "diskread: a second boot reads the same 4 checksums"
+else
+	fail "diskread: exit $rc, sums: $(cat "$d/r.sums")"
+	show "$d/r.out"
+fi
+
+fsck_clean "$img" "after the second boot"
+
+# 3. Read-only: the guest's mount falls back to read-only (the disk is
+#    write-protected), its writes fail, and the image is unchanged.
+before=$(sha256sum "$img" | cut -d' ' -f1)
+boot "$d/ro.out" diskwrite "hotvm.files=1" -d "$img,ro"
+rc=$?
+after=$(sha256sum "$img" | cut -d' ' -f1)
+if grep -q '^RESULT: FAIL' "$d/ro.out" && grep -q '^T: root /dev/vda ro' "$d/ro.out" &&
+	grep -q '^T: FAIL writing /data/file1' "$d/ro.out" && ! grep -q '^T: synced' "$d/ro.out"; then
+	pass "ro disk: the guest cannot write ($(sed -n 's/\r$//; /^T: \(FAIL\|root\)/p' "$d/ro.out" | head -n 2 | tr '\n' ' '))"
+else
+	fail "ro disk: exit $rc"
+	show "$d/ro.out"
+fi
+[ "$before" = "$after" ] && pass "ro disk: the image is unchanged" ||
+	fail "ro disk: the image changed"
+
+# 4. A second hotvm on an image in use is refused. The first one idles in
+#    the shell scenario (its stdin stays open while sleep runs).
+(sleep 120 | boot "$d/a.out" shell "" -d "$img") &
+a=$!
+for i in $(seq 1 600); do
+	grep -q 'shell ready' "$d/a.out" 2>/dev/null && break
+	sleep 0.1
+done
+grep -q 'shell ready' "$d/a.out" || { fail "first hotvm: no shell"; show "$d/a.out"; }
+for opt in "" ",ro"; do
+	boot "$d/b.out" diskread "" -d "$img$opt"
+	rc=$?
+	if [ $rc -ne 0 ] && grep -q "$img is in use by another process (locked)" "$d/b.out" &&
+		! grep -q '^RESULT:' "$d/b.out"; then
+		pass "second hotvm on the image in use (-d img$opt): refused, exit $rc: $(head -n 1 "$d/b.out")"
+	else
+		fail "second hotvm (-d img$opt): exit $rc"
+		show "$d/b.out"
+	fi
+done
+hv=$(pgrep -f "hotvm.test=shell" | head -n 1)
+[ -n "$hv" ] && kill "$hv"
+pkill -P $a sleep 2>/dev/null
+wait $a 2>/dev/null
+
+# 5. kill -9 right after the guest's sync returned: nothing lost.
+img2=$d/kill.img
+mkfs.ext4 -q -F -d "$T/linux/rootfs" "$img2" 64M
+boot "$d/k.out" diskwrite "hotvm.files=4" -d "$img2" &
+k=$!
+for i in $(seq 1 1200); do
+	grep -q '^T: synced' "$d/k.out" 2>/dev/null && break
+	sleep 0.05
+done
+hv=$(pgrep -f "$img2" | grep -v "^$k\$" | head -n 1)
+if grep -q '^T: synced' "$d/k.out" && [ -n "$hv" ]; then
+	kill -9 "$hv"
+	wait $k
+	pass "kill -9 of hotvm right after 'T: synced' (exit $?)"
+else
+	fail "no 'T: synced' or no hotvm to kill"
+	show "$d/k.out"
+	wait $k
+fi
+sums "$d/k.out" >"$d/k.sums"
+fsck_clean "$img2" "after kill -9"
+if [ "$(wc -l <"$d/k.sums")" -eq 4 ] && host_sums "$img2" >"$d/hk.sums" &&
+	cmp -s "$d/k.sums" "$d/hk.sums"; then
+	pass "after kill -9 the 4 files have the checksums the guest printed"
+else
+	fail "after kill -9: guest $(cat "$d/k.sums") host $(cat "$d/hk.sums" 2>/dev/null)"
+fi
+
+rm -rf "$d"
+exit $fails
