@@ -730,11 +730,15 @@ static void blk_destroy(struct virtio_dev *d)
 	iothread_destroy(d->io);
 	/* the kernel may still write into guest RAM for requests in flight */
 	pthread_mutex_lock(&r->lock);
-	submit(r, &pushed);
-	while (r->inflight) {
+	for (;;) {
 		struct io_uring_cqe *cqe;
-		int ret = io_uring_wait_cqe(&r->ring, &cqe);
+		int ret;
 
+		submit(r, &pushed); /* what reap() queued (writes of zeroes) too */
+		if (!r->inflight) {
+			break;
+		}
+		ret = io_uring_wait_cqe(&r->ring, &cqe);
 		if (ret < 0 && ret != -EINTR && ret != -EAGAIN) {
 			break;
 		}
