@@ -439,6 +439,52 @@ START_TEST(test_discard_zeroes)
 }
 END_TEST
 
+/*
+ * WRITE_ZEROES where fallocate(ZERO_RANGE) is refused (tmpfs answers
+ * EOPNOTSUPP): the device writes zeroes itself, 1 MiB at a time.
+ */
+START_TEST(test_zero_fallback)
+{
+	const uint64_t first = 100, n = VIRTIO_BLK_MAX_WRITE_ZEROES_SECTORS;
+	const size_t size = 12u << 20;
+	uint8_t *buf = malloc(size);
+	char keep[64];
+	int sfd;
+
+	snprintf(keep, sizeof(keep), "%s", path);
+	snprintf(path, sizeof(path), "/dev/shm/hotvm-blk-XXXXXX");
+	sfd = mkstemp(path);
+	if (sfd < 0) {
+		fprintf(stderr, "test_zero_fallback: skipped: no /dev/shm\n");
+		snprintf(path, sizeof(path), "%s", keep);
+		free(buf);
+		return;
+	}
+	fill(buf, size, 11);
+	ck_assert_int_eq(pwrite(sfd, buf, size, 0), (ssize_t)size);
+	v.d = open_disk(false, false);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s", keep);
+	ck_assert_msg(v.d, "%s", err);
+	ck_assert_int_eq(virtio_dev_start(v.d), 0);
+	go(64);
+	seg(0, 0, first, (uint32_t)n, 0);
+	ck_assert_uint_eq(run(0, VIRTIO_BLK_T_WRITE_ZEROES, 0, 16, false, NULL), VIRTIO_BLK_S_OK);
+	{
+		uint8_t *got = malloc(size);
+
+		ck_assert_int_eq(pread(sfd, got, size, 0), (ssize_t)size);
+		ck_assert_mem_eq(got, buf, first * 512);
+		ck_assert(all(got + first * 512, n * 512, 0));
+		ck_assert_mem_eq(got + (first + n) * 512, buf + (first + n) * 512,
+				 size - (first + n) * 512);
+		free(got);
+	}
+	close(sfd);
+	free(buf);
+}
+END_TEST
+
 START_TEST(test_unsupported)
 {
 	start_disk(false, false);
@@ -677,6 +723,7 @@ int main(void)
 	tcase_add_test(tc, test_ro);
 	tcase_add_test(tc, test_range);
 	tcase_add_test(tc, test_discard_zeroes);
+	tcase_add_test(tc, test_zero_fallback);
 	tcase_add_test(tc, test_unsupported);
 	tcase_add_test(tc, test_lock);
 	tcase_add_test(tc, test_refused);
