@@ -37,7 +37,7 @@ CFLAGS   ?= -O2 -g
 TCFLAGS  := $(WARN) $(CFLAGS) -D_GNU_SOURCE -Isrc -I$(SYSROOT)/usr/include \
 	    -I$(SYSROOT)/usr/include/aarch64-linux-gnu -MMD -MP
 TLDFLAGS := -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu
-TLIBS    := -lfdt -ljson-c -lpthread
+TLIBS    := -lfdt -ljson-c -luring -lpthread
 
 # Source sets. src/fw and src/lib are host-independent (no ioctl, no
 # <linux/kvm.h>); src/kvm is the only code that calls ioctl().
@@ -74,7 +74,7 @@ DEV_SRC  := $(wildcard src/dev/*.c)
 H_OBJ    := $(HOST_SRC:%.c=$(H_OBJ_DIR)/%.o) $(DEV_SRC:%.c=$(H_OBJ_DIR)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
-HLIBS    := -lcheck -lsubunit -lfdt -ljson-c -lm -lrt -lpthread
+HLIBS    := -lcheck -lsubunit -lfdt -ljson-c -luring -lm -lrt -lpthread
 
 $(H_OBJ_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dev/virtio_blk.h"
 #include "dev/virtio_dev.h"
 #include "dev/virtio_rng.h"
 #include "vmm/vmm.h"
@@ -30,6 +31,8 @@ static struct virtio_dev *create(struct vmm *v, const struct machine_virtio *mv,
 		}
 		break;
 	case MACHINE_VIRTIO_BLK:
+		d = virtio_blk_create(r->base, &v->ram, &v->cfg->disk[mv->unit], err, errlen);
+		break;
 	case MACHINE_VIRTIO_NET:
 	case MACHINE_VIRTIO_VSOCK:
 	case MACHINE_VIRTIO_NONE:

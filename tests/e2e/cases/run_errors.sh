@@ -31,7 +31,7 @@ expect 2 "no kernel" run -m 16
 expect 2 "--cpus 513: must be between 1 and 512" run -k $d/off.bin -c 513
 expect 2 "--max-cpus 2 is less than --cpus 4" run -k $d/off.bin -c 4 --max-cpus 2
 expect 2 "--max-cpus needs --psci=user" run -k $d/off.bin --max-cpus 2 --psci=kernel
-expect 2 "--disk: hotvm has no block devices" run -k $d/off.bin -d disk.img
+expect 1 "cannot create virtio-blk 0: disk.img: No such file or directory" run -k $d/off.bin -d disk.img
 expect 2 "--9p: hotvm has no 9p" run -k $d/off.bin --9p /x,tag
 expect 2 "--tty: hotvm has one console" run -k $d/off.bin --tty 1
 expect 2 "unknown option '--frobnicate'" run -k $d/off.bin --frobnicate
