@@ -675,6 +675,8 @@ static void blk_kick(void *opaque)
 		}
 	} while (virtq_notify_enable(q));
 	submit(r, &pushed);
+	/* what completed inline (page cache hits) is answered now, not after another wake-up */
+	reap(r, &pushed);
 	if (pushed && virtq_should_notify(q)) {
 		virtio_mmio_interrupt(r->dev.mmio, VIRTIO_MMIO_INT_VRING);
 	}

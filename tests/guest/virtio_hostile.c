@@ -365,6 +365,7 @@ static void attack(void)
 	uint64_t ram_end = plat.ram_base + plat.ram_size;
 	uint32_t id, len;
 	unsigned int served = 0;
+	uint64_t t0;
 
 	expect_eq(rd(VERSION), 2, "virtio-mmio version 2 (modern)");
 	wr(DEV_FEAT_SEL, 1);
@@ -432,7 +433,32 @@ static void attack(void)
 	check(init_ok(), "set up again after bad rings");
 	check(good_request(0, 32, "after bad rings"), "serves after bad rings");
 
+	/*
+	 * One request at a time, the guest polling: the device's round trip
+	 * (kick to used element) and the interrupt's (kick to the SPI pending).
+	 */
+	{
+		uint64_t used_ns = 0, spi_ns = 0, t;
+
+		for (unsigned int i = 0; i < 50; i++) {
+			make_request(i % QSIZE, 64);
+			spi_clear();
+			t = now_ns();
+			post((uint16_t)(3 * (i % QSIZE)));
+			if (!wait_used(2000, &id, &len))
+				break;
+			used_ns += now_ns() - t;
+			if (!wait_spi(2000))
+				break;
+			spi_ns += now_ns() - t;
+			wr(INT_ACK, rd(INT_STATUS));
+		}
+		note("one request at a time: kick to used %lu us, kick to SPI pending %lu us",
+		     used_ns / 50 / 1000, spi_ns / 50 / 1000);
+	}
+
 	/* a burst: every slot in flight at once, many rounds */
+	t0 = now_ns();
 	for (unsigned int round = 0; round < 200; round++) {
 		for (unsigned int s = 0; s < QSIZE; s++) {
 			make_request(s, 8 + 31 * s);
@@ -453,6 +479,7 @@ static void attack(void)
 		if (served != (round + 1) * QSIZE)
 			break;
 	}
+	note("burst: %u requests in %lu ms", served, (now_ns() - t0) / 1000000);
 	expect_eq(served, 200 * QSIZE, "burst: every request served with its length");
 	for (unsigned int s = 0; s < QSIZE; s++)
 		data_ok(s, 8 + 31 * s, "burst");
