@@ -1,0 +1,69 @@
+# --console virtio: a Linux guest's console is hvc0 (a virtio-console on
+# hotvm's stdin/stdout, the UART disconnected): /proc/consoles says so,
+# the initramfs shell is driven over it (tests/e2e/console.sh, unchanged),
+# 100000 lines of output arrive intact (their checksum computed in the
+# guest against the one of what reached hotvm's stdout), nothing of the
+# guest's shell output goes to the UART, and poweroff exits 0.
+# timeout: 300
+. "$T/console.sh"
+need_file "$T/linux/Image"
+need_file "$T/linux/initrd.cpio"
+fails=0
+ok() { echo "ok - $*"; }
+bad() { echo "not ok - $*"; fails=$((fails + 1)); }
+
+vm_start -k "$T/linux/Image" -i "$T/linux/initrd.cpio" -m 256 -c 2 --console virtio \
+	-p "quiet hotvm.test=shell hotvm.virtio=1"
+if ! vm_expect 'hotvm-guest: shell ready' 120; then
+	bad "guest shell over hvc0"
+	cat "$VM_OUT"
+	vm_kill
+	echo "linux_console_virtio: $fails failed"
+	exit 1
+fi
+ok "guest shell over hvc0"
+cons=$(vm_sh "cat /proc/consoles")
+echo "# /proc/consoles: $(echo $cons)"
+case "$cons" in
+hvc0*) ok "the guest's console is hvc0" ;;
+*) bad "/proc/consoles: '$cons'" ;;
+esac
+case "$cons" in
+*ttyS*) bad "ttyS0 is a console too" ;;
+esac
+cmd=$(vm_sh "cat /proc/cmdline")
+case " $cmd " in
+*" console=hvc0 "*) ok "hotvm passed console=hvc0" ;;
+*) bad "cmdline '$cmd'" ;;
+esac
+drv=$(vm_sh "for d in /sys/bus/virtio/devices/*; do echo \$(cat \$d/device) \$(basename \$(readlink \$d/driver)); done")
+echo "# virtio devices: $(echo $drv)"
+case "$drv" in
+*"0x0003 virtio_console"*) ok "device ID 3 driven by virtio_console" ;;
+*) bad "virtio devices: '$drv'" ;;
+esac
+# the shell runs commands and gives their status back over hvc0
+vm_sh "false"
+rc=$?
+[ "$rc" -eq 1 ] && ok "exit status over hvc0" || bad "status of false: $rc"
+# a large output, in order and intact
+want=$(vm_sh "seq 1 100000 | sha256sum" 60 | awk '{ print $1 }')
+vm_sh "seq 1 100000" 120 >"$VM_DIR/seq.out"
+rc=$?
+got=$(sha256sum <"$VM_DIR/seq.out" | awk '{ print $1 }')
+lines=$(wc -l <"$VM_DIR/seq.out")
+echo "# seq: $lines lines; guest sum $want, received $got"
+[ "$rc" -eq 0 ] && [ -n "$want" ] && [ "$want" = "$got" ] &&
+	ok "100000 lines (588895 bytes) arrive intact and in order" ||
+	bad "large output: rc $rc, $lines lines, sums '$want' vs '$got'"
+# input: a line typed longer than one read is delivered whole
+long=$(head -c 3000 /dev/zero | tr '\0' x)
+n=$(vm_sh "echo $long | wc -c")
+[ "$n" = 3001 ] && ok "a 3000-character input line arrives whole" || bad "long line: '$n'"
+vm_sh "poweroff -f" 5 >/dev/null
+vm_wait 30
+rc=$?
+[ "$rc" -eq 0 ] && ok "poweroff: hotvm exits 0" || bad "hotvm exit status $rc"
+grep -q "not written\|device needs reset" "$VM_OUT" && bad "hotvm reported lost output or a broken queue"
+echo "linux_console_virtio: $fails failed"
+[ "$fails" -eq 0 ]
