@@ -109,7 +109,7 @@ static const struct opt run_opts[] = {
 	REFUSE("shmem", 0, "hotvm has no shared memory device"),
 	REFUSE("firmware", 'f', "hotvm is the firmware (PSCI in userspace); use --kernel"),
 	REFUSE("dump-dtb", 0, "not supported by hotvm"),
-	REFUSE("tty", 't', "hotvm has one console, the UART on stdin/stdout"),
+	REFUSE("tty", 't', "hotvm has one console on stdin/stdout (--console)"),
 	REFUSE("hugetlbfs", 0, "not supported by hotvm"),
 	REFUSE("vfio-pci", 0, "hotvm has no PCI"),
 	REFUSE_FLAG("virtio-legacy", "hotvm's virtio devices are modern (virtio-mmio version 2)"),
