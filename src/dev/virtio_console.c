@@ -170,13 +170,14 @@ static int serve_rx(struct virtio_console *c)
 {
 	while (c->in_len) {
 		size_t done = 0;
+		unsigned int end;
 		int ret = take(c, VIRTIO_CONSOLE_RXQ, &c->rx);
 
 		if (ret <= 0) {
 			return ret;
 		}
-		for (unsigned int i = c->rx.c.nout; i < c->rx.c.nout + c->rx.c.nin && done < c->in_len;
-		     i++) {
+		end = c->rx.c.nout + c->rx.c.nin;
+		for (unsigned int i = c->rx.c.nout; i < end && done < c->in_len; i++) {
 			size_t n = c->rx.buf[i].len;
 
 			if (n > c->in_len - done) {
@@ -226,7 +227,8 @@ static int serve_tx(struct virtio_console *c)
 				if (n > room) {
 					n = room;
 				}
-				memcpy(c->out + c->out_head + c->out_len, (uint8_t *)b->p + h->off, n);
+				memcpy(c->out + c->out_head + c->out_len,
+				       (const uint8_t *)b->p + h->off, n);
 				c->out_len += n;
 			}
 			h->off += (uint32_t)n;

@@ -142,8 +142,10 @@ START_TEST(test_output_bulk)
 			uint64_t gpa = VDRV_DATA + (sent / CHUNK % 16) * CHUNK;
 			uint32_t len = CHUNK;
 
+			uint8_t *p = vdrv_ptr(&v, gpa);
+
 			for (unsigned int i = 0; i < CHUNK; i++) {
-				((uint8_t *)vdrv_ptr(&v, gpa))[i] = (uint8_t)((sent + i) * 7 + (sent + i) / 251);
+				p[i] = (uint8_t)((sent + i) * 7 + (sent + i) / 251);
 			}
 			vdrv_chain(&v, TXQ, 1, &gpa, &len, 0);
 			sent += CHUNK;
