@@ -186,7 +186,6 @@ static int serve_rx(struct virtio_console *c)
 			memcpy(c->rx.buf[i].p, c->in + done, n);
 			done += n;
 		}
-		/* a chain of readable buffers only takes nothing: give it back empty */
 		memmove(c->in, c->in + done, c->in_len - done);
 		c->in_len -= done;
 		ret = give(c, VIRTIO_CONSOLE_RXQ, &c->rx, (uint32_t)done);
@@ -195,7 +194,18 @@ static int serve_rx(struct virtio_console *c)
 		}
 	}
 	/* Hold a chain so that the thread knows how much input it may read. */
-	return take(c, VIRTIO_CONSOLE_RXQ, &c->rx);
+	for (;;) {
+		int ret = take(c, VIRTIO_CONSOLE_RXQ, &c->rx);
+
+		if (ret <= 0 || c->rx.c.in_bytes) {
+			return ret;
+		}
+		/* nothing writable in it: back empty, or input would wait for it forever */
+		ret = give(c, VIRTIO_CONSOLE_RXQ, &c->rx, 0);
+		if (ret < 0) {
+			return ret;
+		}
+	}
 }
 
 /* Lock held: transmitq chains into the output buffer while it has room. */

@@ -202,6 +202,11 @@ START_TEST(test_input)
 	usleep(100 * 1000);
 	ck_assert_int_eq(read(in[0], rest, sizeof(rest)), 14);
 	ck_assert_int_eq(memcmp(rest, "mnopqrstuvwxyz", 14), 0);
+	/* a chain with no writable buffer comes back empty and does not stall input */
+	vdrv_chain(&v, RXQ, 1, gpa, len, 0);
+	vdrv_kick(&v, RXQ);
+	ck_assert(vdrv_complete(&v, RXQ, &id, &n));
+	ck_assert_uint_eq(n, 0);
 	/* a held buffer gets the next input as it comes */
 	len[0] = 64;
 	vdrv_chain(&v, RXQ, 1, gpa, len, 1);
