@@ -582,7 +582,7 @@ void uart_destroy(struct uart *u)
 	}
 	pthread_mutex_lock(&u->lock);
 	unwritten = u->dropped + (out_gone ? u->tx_count : 0);
-	if (unwritten) {
+	if (unwritten && u->out_fd >= 0) {	/* no output fd: dropping is the point */
 		fprintf(stderr, "hotvm: console: %llu bytes of guest output not written (%s)\n",
 			(unsigned long long)unwritten,
 			u->out_err ? strerror(u->out_err) : "output not writable in time");

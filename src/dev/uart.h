@@ -39,7 +39,8 @@ struct uart;
 /*
  * @irq(opaque, level) is called with the UART lock held, on any thread
  * (a vCPU, the input thread, the output thread). @in_fd < 0: no input;
- * @out_fd < 0: output is dropped (and counted).
+ * @out_fd < 0: output is dropped (and counted, not reported: --console
+ * virtio gives the terminal to the virtio-console).
  */
 struct uart *uart_create(uint64_t base, int in_fd, int out_fd,
 			 void (*irq)(void *opaque, int level), void *opaque);

@@ -11,7 +11,7 @@
 #include "lib/config.h"
 #include "lib/opts.h"
 
-static const char *const console_choices[] = { "serial", NULL };
+static const char *const console_choices[] = { "serial", "virtio", NULL };
 static const char *const irqchip_choices[] = { "gicv3", "gicv3-its", NULL };
 static const char *const loglevel_choices[] = { "error", "warning", "info", "debug", NULL };
 static const char *const psci_choices[] = { "user", "kernel", NULL };
@@ -56,7 +56,9 @@ static const struct opt run_opts[] = {
 	     "possible vCPUs, M >= N (default N); N..M-1 start disabled (CPU_ON: DENIED)", 1,
 	     CONFIG_MAX_CPUS),
 	UINT("mem", 'm', mem, "MiB", "guest RAM in MiB (default 256)", 4, 1ul << 20),
-	CHOICE("console", console, "serial", "console device: only the 16550 UART",
+	CHOICE("console", console, "serial|virtio",
+	       "the device on stdin/stdout: the 16550 UART (ttyS0, default) or a "
+	       "virtio-console (hvc0; the UART then stays, disconnected)",
 	       console_choices),
 	CHOICE("irqchip", irqchip, "gicv3|gicv3-its", "interrupt controller (default gicv3)",
 	       irqchip_choices),
@@ -65,7 +67,7 @@ static const struct opt run_opts[] = {
 	     "boot a Linux Image on ACPI tables found through an EFI system table "
 	     "that hotvm builds (no firmware; raw binaries keep the DT); the guest is "
 	     "then notified of cpu-add and ejects vCPUs on cpu-remove"),
-	FLAG("nodefaults", nodefaults, "no implicit kernel parameters (console=ttyS0)"),
+	FLAG("nodefaults", nodefaults, "no implicit kernel parameters (console=ttyS0 or hvc0)"),
 	LIST("disk", 'd', disk_arg, ndisk_args, "FILE[,ro][,direct]",
 	     "a raw disk image as a virtio-blk device (repeatable; the first is /dev/vda); "
 	     "ro: read-only, direct: O_DIRECT", CONFIG_MAX_DISKS),
@@ -107,7 +109,7 @@ static const struct opt run_opts[] = {
 	REFUSE("shmem", 0, "hotvm has no shared memory device"),
 	REFUSE("firmware", 'f', "hotvm is the firmware (PSCI in userspace); use --kernel"),
 	REFUSE("dump-dtb", 0, "not supported by hotvm"),
-	REFUSE("tty", 't', "hotvm has one console, the UART on stdin/stdout"),
+	REFUSE("tty", 't', "hotvm has one console on stdin/stdout (--console)"),
 	REFUSE("hugetlbfs", 0, "not supported by hotvm"),
 	REFUSE("vfio-pci", 0, "hotvm has no PCI"),
 	REFUSE_FLAG("virtio-legacy", "hotvm's virtio devices are modern (virtio-mmio version 2)"),
@@ -366,7 +368,9 @@ int config_cmdline(const struct config *cfg, char *buf, size_t size)
 	if (cfg->nodefaults || strstr(params, "console=")) {
 		n = snprintf(buf, size, "%s", params);
 	} else {
-		n = snprintf(buf, size, "console=ttyS0%s%s", *params ? " " : "", params);
+		n = snprintf(buf, size, "console=%s%s%s",
+			     cfg->console == CONSOLE_VIRTIO ? "hvc0" : "ttyS0", *params ? " " : "",
+			     params);
 	}
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }

@@ -14,6 +14,7 @@
 #define CONFIG_PATH_MAX		4096
 #define CONFIG_IFNAME_MAX	16	/* IFNAMSIZ */
 
+enum config_console { CONSOLE_SERIAL, CONSOLE_VIRTIO };
 enum config_irqchip { IRQCHIP_GICV3, IRQCHIP_GICV3_ITS };
 enum config_psci { PSCI_USER, PSCI_KERNEL };
 enum config_reboot { REBOOT_RESET, REBOOT_EXIT };
@@ -43,7 +44,7 @@ struct config {
 	unsigned long cpus;
 	unsigned long max_cpus;		/* possible vCPUs; 0 until resolved */
 	unsigned long mem;		/* MiB */
-	int console;			/* only "serial" */
+	int console;			/* enum config_console */
 	int irqchip;			/* enum config_irqchip */
 	bool pmu;
 	bool nodefaults;
@@ -78,7 +79,7 @@ struct config {
  */
 int config_parse(struct config *cfg, int argc, char **argv, char *err, size_t errlen);
 void config_help(FILE *f);
-/* The guest command line: implicit "console=ttyS0" unless --nodefaults. */
+/* The guest command line: implicit "console=ttyS0" (hvc0) unless --nodefaults. */
 int config_cmdline(const struct config *cfg, char *buf, size_t size);
 
 #endif

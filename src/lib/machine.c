@@ -15,7 +15,7 @@ _Static_assert(MACHINE_GIC_DIST_BASE - CONFIG_MAX_CPUS * MACHINE_GIC_REDIST_SIZE
 		       MACHINE_VIRTIO_BASE,
 	       "the GIC of CONFIG_MAX_CPUS vCPUs reaches into the virtio-mmio window");
 /* Every device the options allow has a slot, and the slots end below the GIC. */
-_Static_assert(CONFIG_MAX_DISKS + CONFIG_MAX_NETS + 2 <= MACHINE_VIRTIO_SLOTS,
+_Static_assert(CONFIG_MAX_DISKS + CONFIG_MAX_NETS + 3 <= MACHINE_VIRTIO_SLOTS,
 	       "not enough virtio-mmio slots for every device option");
 _Static_assert(MACHINE_VIRTIO_BASE + MACHINE_VIRTIO_SLOTS * MACHINE_VIRTIO_SIZE <=
 		       MACHINE_GIC_DIST_BASE - CONFIG_MAX_CPUS * MACHINE_GIC_REDIST_SIZE -
@@ -51,6 +51,8 @@ const char *machine_virtio_name(enum machine_virtio_type t)
 		return "virtio-vsock";
 	case MACHINE_VIRTIO_RNG:
 		return "virtio-rng";
+	case MACHINE_VIRTIO_CONSOLE:
+		return "virtio-console";
 	case MACHINE_VIRTIO_NONE:
 		break;
 	}
@@ -117,6 +119,10 @@ int machine_layout(const struct config *cfg, struct machine *m, char *err, size_
 	}
 	if (cfg->rng) {
 		virtio(m, MACHINE_VIRTIO_RNG, 0);
+	}
+	/* last: adding the console moves no other device */
+	if (cfg->console == CONSOLE_VIRTIO) {
+		virtio(m, MACHINE_VIRTIO_CONSOLE, 0);
 	}
 	m->timer_intid[MACHINE_TIMER_SEC] = MACHINE_PPI(13);
 	m->timer_intid[MACHINE_TIMER_NS] = MACHINE_PPI(14);

@@ -13,7 +13,8 @@
  *               registers (--acpi)
  *   0x02000000  flash window (unused)
  *   0x03000000  virtio-mmio window: one 0x200-byte slot per device (disks,
- *               networks, vsock, rng, in that order), SPI 2 + slot each
+ *               networks, vsock, rng, console, in that order), SPI 2 + slot
+ *               each
  *   below 1 GiB GIC: distributor at 0x3fff0000, one redistributor frame
  *               pair per possible vCPU below it, the ITS below those
  *   0x40000000  PCI window (unused)
@@ -75,6 +76,7 @@ enum machine_virtio_type {
 	MACHINE_VIRTIO_NET,	/* unit: index into config.net */
 	MACHINE_VIRTIO_VSOCK,
 	MACHINE_VIRTIO_RNG,
+	MACHINE_VIRTIO_CONSOLE,	/* --console virtio */
 };
 
 struct machine_virtio {

@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dev/virtio_blk.h"
+#include "dev/virtio_console.h"
 #include "dev/virtio_dev.h"
 #include "dev/virtio_rng.h"
 #include "vmm/vmm.h"
@@ -26,6 +28,13 @@ static struct virtio_dev *create(struct vmm *v, const struct machine_virtio *mv,
 	switch (mv->type) {
 	case MACHINE_VIRTIO_RNG:
 		d = virtio_rng_create(r->base, &v->ram);
+		if (!d) {
+			snprintf(err, errlen, "%s", strerror(errno));
+		}
+		break;
+	case MACHINE_VIRTIO_CONSOLE:
+		/* --console virtio: the terminal is this device's (the UART's is -1) */
+		d = virtio_console_create(r->base, &v->ram, STDIN_FILENO, STDOUT_FILENO);
 		if (!d) {
 			snprintf(err, errlen, "%s", strerror(errno));
 		}

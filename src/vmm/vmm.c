@@ -357,9 +357,12 @@ static int setup_devices(struct vmm *v)
 		.event = hp_event,
 		.opaque = v,
 	};
+	/* With --console virtio the UART stays (DT, SPCR, earlycon) but has no terminal. */
+	bool term = v->cfg->console == CONSOLE_SERIAL;
 	int ret;
 
-	v->uart = uart_create(uart->base, STDIN_FILENO, STDOUT_FILENO, uart_irq, v);
+	v->uart = uart_create(uart->base, term ? STDIN_FILENO : -1, term ? STDOUT_FILENO : -1,
+			      uart_irq, v);
 	if (!v->uart) {
 		return -ENOMEM;
 	}

@@ -135,7 +135,7 @@ START_TEST(test_options)
 }
 END_TEST
 
-/* Devices take virtio-mmio slots in a fixed order: disks, networks, vsock, rng. */
+/* Devices take virtio-mmio slots in a fixed order: disks, networks, vsock, rng, console. */
 START_TEST(test_virtio_slots)
 {
 	struct config cfg = config(4, true);
@@ -146,15 +146,17 @@ START_TEST(test_virtio_slots)
 	cfg.nnets = 1;
 	cfg.vsock_cid = 3;
 	cfg.rng = true;
+	cfg.console = CONSOLE_VIRTIO;
 	ck_assert_int_eq(machine_layout(&cfg, &m, err, sizeof(err)), 0);
 	check_sane(&m);
-	ck_assert_uint_eq(m.nvirtio, 5);
+	ck_assert_uint_eq(m.nvirtio, 6);
 	ck_assert_int_eq(m.virtio[0].type, MACHINE_VIRTIO_BLK);
 	ck_assert_uint_eq(m.virtio[1].unit, 1);
 	ck_assert_int_eq(m.virtio[2].type, MACHINE_VIRTIO_NET);
 	ck_assert_int_eq(m.virtio[3].type, MACHINE_VIRTIO_VSOCK);
 	ck_assert_int_eq(m.virtio[4].type, MACHINE_VIRTIO_RNG);
-	for (unsigned int i = 0; i < 5; i++) {
+	ck_assert_int_eq(m.virtio[5].type, MACHINE_VIRTIO_CONSOLE);
+	for (unsigned int i = 0; i < 6; i++) {
 		const struct machine_region *r = machine_region(&m, MACHINE_VIRTIO + i);
 
 		ck_assert_ptr_nonnull(r);
@@ -163,16 +165,18 @@ START_TEST(test_virtio_slots)
 		ck_assert_uint_eq(r->intid, 32 + 2 + i); /* SPI 2 + slot */
 	}
 	ck_assert_str_eq(m.region[MACHINE_VIRTIO + 4].name, "virtio-rng");
-	ck_assert_ptr_null(machine_region(&m, MACHINE_VIRTIO + 5));
+	ck_assert_str_eq(m.region[MACHINE_VIRTIO + 5].name, "virtio-console");
+	ck_assert_ptr_null(machine_region(&m, MACHINE_VIRTIO + 6));
 	/* the most devices the options allow fit, below the GIC of 512 vCPUs */
 	cfg = config(CONFIG_MAX_CPUS, true);
 	cfg.ndisks = CONFIG_MAX_DISKS;
 	cfg.nnets = CONFIG_MAX_NETS;
 	cfg.vsock_cid = 3;
 	cfg.rng = true;
+	cfg.console = CONSOLE_VIRTIO;
 	ck_assert_int_eq(machine_layout(&cfg, &m, err, sizeof(err)), 0);
 	check_sane(&m);
-	ck_assert_uint_eq(m.nvirtio, CONFIG_MAX_DISKS + CONFIG_MAX_NETS + 2);
+	ck_assert_uint_eq(m.nvirtio, CONFIG_MAX_DISKS + CONFIG_MAX_NETS + 3);
 }
 END_TEST
 

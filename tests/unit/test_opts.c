@@ -151,7 +151,7 @@ START_TEST(test_errors)
 		{ "--cpus", "-1", "not a number" },
 		{ "--mem", "1x", "--mem 1x: not a number" },
 		{ "--irqchip", "gicv2", "must be one of gicv3, gicv3-its" },
-		{ "--console", "virtio", "must be one of serial" },
+		{ "--console", "hvc", "must be one of serial, virtio" },
 		{ "--pmu=1", NULL, "--pmu takes no value" },
 		{ "--params", NULL, "--params needs a value" },
 		{ "--kernel=", NULL, "non-empty" },
@@ -182,6 +182,13 @@ START_TEST(test_cmdline)
 	ck_assert_int_eq(PARSE("-k", "x", "-p", "quiet"), 0);
 	ck_assert_int_eq(config_cmdline(&cfg, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "console=ttyS0 quiet");
+	ck_assert_int_eq(PARSE("-k", "x", "-p", "quiet", "--console", "virtio"), 0);
+	ck_assert_int_eq(cfg.console, CONSOLE_VIRTIO);
+	ck_assert_int_eq(config_cmdline(&cfg, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "console=hvc0 quiet");
+	ck_assert_int_eq(PARSE("-k", "x", "--console=virtio", "--nodefaults"), 0);
+	ck_assert_int_eq(config_cmdline(&cfg, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "");
 	ck_assert_int_eq(PARSE("-k", "x", "-p", "console=hvc0"), 0);
 	ck_assert_int_eq(config_cmdline(&cfg, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "console=hvc0");
