@@ -37,7 +37,7 @@ expect 2 "--tty: hotvm has one console" run -k $d/off.bin --tty 1
 expect 2 "unknown option '--frobnicate'" run -k $d/off.bin --frobnicate
 expect 2 "--irqchip gicv2: must be one of gicv3, gicv3-its" run -k $d/off.bin --irqchip=gicv2
 expect 2 "--console hvc: must be one of serial, virtio" run -k $d/off.bin --console hvc
-expect 2 "mode=user is not supported (tap or none; hotvm has no user-mode network stack)" run -k $d/off.bin --network mode=user
+expect 2 "mode=user is not supported .tap or none; hotvm has no user-mode network stack." run -k $d/off.bin --network mode=user
 expect 2 "--mem 2: must be between" run -k $d/off.bin -m 2
 expect 2 "--mem 12x: not a number" run -k $d/off.bin -m 12x
 expect 2 "unknown command" frobnicate
