@@ -6,7 +6,7 @@
  * inside the blob and every length must fit. The RSDP's checksums are
  * checked here; the tables' are left for iasl to judge (tools/acpicheck).
  *
- *   acpidump [--cpus N] [--enabled M] [--its] [--no-hotplug] [--no-uart]
+ *   acpidump [--cpus N] [--enabled M] [--its] [--no-hotplug] [--no-uart] [--virtio N]
  *            [--smc] OUTDIR
  *
  * The addresses are those of hotvm's memory map (src/vmm/vmm.h).
@@ -88,11 +88,11 @@ int main(int argc, char **argv)
 		.uart_gsi = 32,
 		.rtc = 0x01010000,
 		.rtc_size = 0x1000,
-		.rtc_gsi = 33,
+		.rtc_gsi = 0, /* the PL031 has no interrupt in hotvm */
 		.pmu_gsi = 16 + 7,
 		.hp_base = 0x01020000,
 		.hp_size = ACPI_HP_SIZE,
-		.ged_gsi = 34,
+		.ged_gsi = 33, /* as hotvm: SPI 1 */
 		.psci_hvc = true,
 	};
 	const char *dir = NULL;
@@ -117,11 +117,19 @@ int main(int argc, char **argv)
 			cfg.uart = 0;
 		} else if (!strcmp(argv[i], "--smc")) {
 			cfg.psci_hvc = false;
+		} else if (!strcmp(argv[i], "--virtio") && i + 1 < argc) {
+			/* hotvm's slots: 0x200 bytes each from 0x03000000, SPI 2 + slot */
+			cfg.nvirtio = (unsigned int)strtoul(argv[++i], NULL, 0);
+			for (unsigned int v = 0; v < cfg.nvirtio && v < ACPI_MAX_VIRTIO; v++) {
+				cfg.virtio[v].base = 0x03000000 + 0x200ull * v;
+				cfg.virtio[v].size = 0x200;
+				cfg.virtio[v].gsi = 32 + 2 + v;
+			}
 		} else if (argv[i][0] != '-' && !dir) {
 			dir = argv[i];
 		} else {
 			fprintf(stderr, "usage: acpidump [--cpus N] [--enabled M] [--its] "
-					"[--no-hotplug] [--no-uart] [--smc] OUTDIR\n");
+					"[--no-hotplug] [--no-uart] [--smc] [--virtio N] OUTDIR\n");
 			return 2;
 		}
 	}

@@ -159,6 +159,19 @@ static void check_reg(const char *parent, const char *name, const struct machine
 	check_node(parent, name, r, 0, r->base);
 }
 
+/* Interrupt @i of @path is INTID @intid, with trigger type @type (1 edge rising, 4 level high). */
+static void check_irq_type(const char *path, int i, unsigned int intid, unsigned int type)
+{
+	const void *irqs;
+	int len;
+
+	irqs = prop(path, "interrupts", &len);
+	ck_assert_int_ge(len, 12 * (i + 1));
+	ck_assert_uint_eq(get32(irqs, 3 * i), intid >= 32 ? 0 : 1);	/* SPI : PPI */
+	ck_assert_uint_eq(get32(irqs, 3 * i + 1), intid - (intid >= 32 ? 32 : 16));
+	ck_assert_uint_eq(get32(irqs, 3 * i + 2), type);
+}
+
 /* Interrupt @i of @path is INTID @intid, level high. */
 static void check_irq(const char *path, int i, unsigned int intid)
 {
@@ -184,13 +197,17 @@ START_TEST(test_machine)
 			.irqchip = k & 1 ? IRQCHIP_GICV3_ITS : IRQCHIP_GICV3,
 			.rtc_off = k & 2,
 			.pmu = k & 4,
+			/* devices in some of them: disks, a network, rng */
+			.ndisks = k % 4,
+			.nnets = k % 3 == 1,
+			.rng = k & 2,
 		};
 		struct fdt_desc d = desc_of(&cfg);
 		const struct machine_region *its = machine_region(&machine, MACHINE_GIC_ITS);
 		const struct machine_region *rtc = machine_region(&machine, MACHINE_RTC);
 		const struct machine_region *uart = &machine.region[MACHINE_UART];
 		char intc[64], path[96];
-		int node, n = 0;
+		int node, n = 0, len;
 
 		ck_assert_int_gt(fdt_build(&d, buf, sizeof(buf)), 0);
 		check_reg("", "memory", &machine.region[MACHINE_RAM]);
@@ -221,6 +238,24 @@ START_TEST(test_machine)
 			check_irq("/pmu", 0, machine.pmu_intid);
 		} else {
 			ck_assert_int_lt(fdt_path_offset(buf, "/pmu"), 0);
+		}
+		/* a virtio,mmio node per slot, its SPI edge-triggered, coherent */
+		for (unsigned int i = 0; i < MACHINE_VIRTIO_SLOTS; i++) {
+			const struct machine_region *r = machine_region(&machine, MACHINE_VIRTIO + i);
+
+			snprintf(path, sizeof(path), "/virtio@%llx",
+				 (unsigned long long)(MACHINE_VIRTIO_BASE + i * MACHINE_VIRTIO_SIZE));
+			if (i >= cfg.ndisks + cfg.nnets + cfg.rng) {
+				ck_assert_ptr_null(r);
+				ck_assert_int_lt(fdt_path_offset(buf, path), 0);
+				continue;
+			}
+			ck_assert_ptr_nonnull(r);
+			check_reg("", "virtio", r);
+			ck_assert_str_eq(prop(path, "compatible", &len), "virtio,mmio");
+			check_irq_type(path, 0, r->intid, 1);
+			prop(path, "dma-coherent", &len);
+			ck_assert_int_eq(len, 0);
 		}
 		/* one cpu node per possible vCPU */
 		fdt_for_each_subnode(node, buf, fdt_path_offset(buf, "/cpus")) {
