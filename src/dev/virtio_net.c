@@ -355,7 +355,7 @@ static void rx_flush(struct virtio_net *n)
 				continue; /* buffers arrived meanwhile */
 			}
 			pause_tap(n, true); /* until the guest kicks the receive queue */
-			return;
+			break;
 		}
 		if (ret < 0) {
 			broken(n, ret);
