@@ -65,8 +65,10 @@ run() { # run VHOST
 	else
 		fail "vhost=$vh: ping: $out"
 	fi
-	# host -> guest: the guest listens
-	vm_sh "rm -f /tmp/in; (nc -l -p 5001 >/tmp/in </dev/null &)" >/dev/null
+	# host -> guest: the guest listens. A listener's stdin must not end:
+	# busybox nc shuts its sending half at stdin's EOF, and the sender
+	# stops at that FIN, before it sent everything.
+	vm_sh "rm -f /tmp/in; (sleep 300 | nc -l -p 5001 >/tmp/in &)" >/dev/null
 	sleep 1
 	if timeout 60 nc -w 10 $GUEST_IP 5001 </tmp/net.h2g && sleep 1 &&
 		[ "$(guest_sum /tmp/in)" = "$want_h2g" ]; then
@@ -78,7 +80,7 @@ run() { # run VHOST
 	vm_sh "dd if=/dev/urandom of=/tmp/out bs=1024 count=4096 2>/dev/null" >/dev/null
 	want_g2h=$(guest_sum /tmp/out)
 	rm -f /tmp/net.g2h
-	(timeout 90 nc -l -p 5002 >/tmp/net.g2h </dev/null &)
+	(sleep 120 | timeout 90 nc -l -p 5002 >/tmp/net.g2h &)
 	sleep 1
 	vm_sh "nc -w 10 $HOST_IP 5002 </tmp/out" 90 >/dev/null
 	sleep 1
