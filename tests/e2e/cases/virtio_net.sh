@@ -26,6 +26,9 @@ guest_sum() {
 
 run() { # run VHOST
 	vh=$1
+	# ports of their own: a listener left over from a failed run must not take them
+	p1=$((5001 + 10 * vh))
+	p2=$((5002 + 10 * vh))
 	vm_start -k "$T/linux/Image" -i "$T/linux/initrd.cpio" -m 256 -c 2 --loglevel=info \
 		--network "mode=tap,tapif=$TAP,guest_mac=$MAC,vhost=$vh" \
 		-p "quiet console=ttyS0 hotvm.test=shell hotvm.virtio=1"
@@ -68,9 +71,9 @@ run() { # run VHOST
 	# host -> guest: the guest listens. A listener's stdin must not end:
 	# busybox nc shuts its sending half at stdin's EOF, and the sender
 	# stops at that FIN, before it sent everything.
-	vm_sh "rm -f /tmp/in; (sleep 300 | nc -l -p 5001 >/tmp/in &)" >/dev/null
+	vm_sh "rm -f /tmp/in; (sleep 300 | nc -l -p $p1 >/tmp/in &)" >/dev/null
 	sleep 1
-	if timeout 60 nc -w 10 $GUEST_IP 5001 </tmp/net.h2g && sleep 1 &&
+	if timeout 60 nc -w 10 $GUEST_IP $p1 </tmp/net.h2g && sleep 1 &&
 		[ "$(guest_sum /tmp/in)" = "$want_h2g" ]; then
 		pass "vhost=$vh: 4 MiB host -> guest, sha256 equal"
 	else
@@ -79,16 +82,16 @@ run() { # run VHOST
 	# guest -> host: the host listens
 	vm_sh "dd if=/dev/urandom of=/tmp/out bs=1024 count=4096 2>/dev/null" >/dev/null
 	want_g2h=$(guest_sum /tmp/out)
-	rm -f /tmp/net.g2h
-	(sleep 120 | timeout 90 nc -l -p 5002 >/tmp/net.g2h &)
+	rm -f /tmp/net.g2h.$vh
+	(sleep 120 | timeout 90 nc -l -p $p2 >/tmp/net.g2h.$vh &)
 	sleep 1
-	vm_sh "nc -w 10 $HOST_IP 5002 </tmp/out" 90 >/dev/null
+	vm_sh "nc -w 10 $HOST_IP $p2 </tmp/out" 90 >/dev/null
 	sleep 1
-	got=$(sha256sum </tmp/net.g2h | cut -d' ' -f1)
+	got=$(sha256sum </tmp/net.g2h.$vh | cut -d' ' -f1)
 	if [ -n "$want_g2h" ] && [ "$got" = "$want_g2h" ]; then
 		pass "vhost=$vh: 4 MiB guest -> host, sha256 equal"
 	else
-		fail "vhost=$vh: guest -> host: want '$want_g2h', got '$got' ($(wc -c </tmp/net.g2h) bytes)"
+		fail "vhost=$vh: guest -> host: want '$want_g2h', got '$got' ($(wc -c </tmp/net.g2h.$vh) bytes)"
 	fi
 	# an in-process reboot resets the device; the next boot has a network again
 	echo "reboot -f" >&7
