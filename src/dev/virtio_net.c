@@ -145,7 +145,8 @@ static void vhost_start(struct virtio_net *n)
 		}
 	}
 	if (ret) {
-		fprintf(stderr, "hotvm: virtio-net@%#llx: vhost-net: %s failed: %s; device needs reset\n",
+		fprintf(stderr,
+			"hotvm: virtio-net@%#llx: vhost-net: %s failed: %s; device needs reset\n",
 			(unsigned long long)n->dev.base, what, strerror(-ret));
 		for (unsigned int q = 0; q < 2; q++) {
 			if (n->rings >> q & 1) {

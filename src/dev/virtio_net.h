@@ -60,7 +60,7 @@
 #define VIRTIO_NET_TAP_TSO4 2u
 #define VIRTIO_NET_TAP_TSO6 4u
 
-/* What the VMM opened for the device; the device owns (closes) the fds. */
+/* What the VMM opened for the device; a created device owns (closes) the fds. */
 struct virtio_net_host {
 	int tap_fd;		/* 12-byte vnet header; O_NONBLOCK for the userspace path */
 	unsigned int mtu;	/* in config space */
@@ -71,7 +71,10 @@ struct virtio_net_host {
 	const struct vhost_dev_ops *vhost;
 };
 
-/* At @base over @ram with the guest's @mac: the device, or NULL (errno set). */
+/*
+ * At @base over @ram with the guest's @mac: the device, or NULL (errno
+ * set; the caller keeps the fds).
+ */
 struct virtio_dev *virtio_net_create(uint64_t base, const struct ram *ram, const uint8_t mac[6],
 				     const struct virtio_net_host *host);
 

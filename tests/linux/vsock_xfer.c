@@ -74,7 +74,8 @@ static int xfer(int fd, uint64_t total, unsigned int me)
 			}
 		}
 		if (sent < total && p.revents & POLLOUT) {
-			size_t k = total - sent < sizeof(buf) ? (size_t)(total - sent) : sizeof(buf);
+			uint64_t left = total - sent;
+			size_t k = left < sizeof(buf) ? (size_t)left : sizeof(buf);
 			ssize_t n;
 
 			for (size_t i = 0; i < k; i++) {

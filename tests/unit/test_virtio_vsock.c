@@ -19,7 +19,8 @@
 #define BASE 0x03000000ull
 #define CID  0x123456789ull
 #define BIT(n) (1ull << (n))
-#define VF   (BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_RING_F_EVENT_IDX) | BIT(VIRTIO_RING_F_INDIRECT_DESC))
+#define VF                                                                                         \
+	(BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_RING_F_EVENT_IDX) | BIT(VIRTIO_RING_F_INDIRECT_DESC))
 
 static struct vdrv v;
 
