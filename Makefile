@@ -37,7 +37,7 @@ CFLAGS   ?= -O2 -g
 TCFLAGS  := $(WARN) $(CFLAGS) -D_GNU_SOURCE -Isrc -I$(SYSROOT)/usr/include \
 	    -I$(SYSROOT)/usr/include/aarch64-linux-gnu -MMD -MP
 TLDFLAGS := -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu
-TLIBS    := -lfdt -ljson-c -lpthread
+TLIBS    := -lfdt -ljson-c -luring -lpthread
 
 # Source sets. src/fw and src/lib are host-independent (no ioctl, no
 # <linux/kvm.h>); src/kvm is the only code that calls ioctl().
@@ -74,7 +74,7 @@ DEV_SRC  := $(wildcard src/dev/*.c)
 H_OBJ    := $(HOST_SRC:%.c=$(H_OBJ_DIR)/%.o) $(DEV_SRC:%.c=$(H_OBJ_DIR)/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
-HLIBS    := -lcheck -lsubunit -lfdt -ljson-c -lm -lrt -lpthread
+HLIBS    := -lcheck -lsubunit -lfdt -ljson-c -luring -lm -lrt -lpthread
 
 $(H_OBJ_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -187,8 +187,9 @@ testroot: $(B)/hotvm $(E2E_BIN) $(GUEST_BIN) $(BENCH_BIN) $(LGUEST_BIN) | setup-
 # The same layout with the benchmark cases (bench/cases/*.sh, bench/*.sh).
 BENCHROOT := $(B)/benchroot
 .PHONY: benchroot
-benchroot: $(B)/hotvm $(BENCH_BIN) | setup-full
-	tools/mktestroot --cases bench/cases $(BENCHROOT) $(B)/hotvm $(BENCH_BIN)
+benchroot: $(B)/hotvm $(BENCH_BIN) $(E2E_BIN) $(LGUEST_BIN) | setup-full
+	tools/mktestroot --cases bench/cases $(BENCHROOT) $(B)/hotvm $(BENCH_BIN) $(E2E_BIN) \
+		$(LGUEST_BIN)
 
 .PHONY: e2e
 e2e: testroot

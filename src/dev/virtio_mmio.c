@@ -42,6 +42,7 @@ struct virtio_mmio {
 	void *irq_opaque;
 
 	pthread_mutex_t lock;
+	uint64_t accesses; /* register accesses (each one a vCPU exit under KVM) */
 	uint32_t dev_features_sel, drv_features_sel, queue_sel, shm_sel;
 	uint64_t drv_features;
 	struct vmq vq[VIRTIO_MMIO_MAX_QUEUES];
@@ -383,6 +384,7 @@ void virtio_mmio_mmio(struct kvm_vcpu *vcpu, uint64_t addr, uint8_t *data, uint3
 		memset(data, 0, len);
 	}
 	pthread_mutex_lock(&vm->lock);
+	vm->accesses++;
 	if (off < VIRTIO_MMIO_CONFIG) {
 		if (len != 4 || off % 4) {
 			goto out;
@@ -460,6 +462,16 @@ struct virtio_mmio *virtio_mmio_create(uint64_t base, const struct ram *ram,
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->irq_lock, NULL);
 	return vm;
+}
+
+uint64_t virtio_mmio_accesses(struct virtio_mmio *vm)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&vm->lock);
+	n = vm->accesses;
+	pthread_mutex_unlock(&vm->lock);
+	return n;
 }
 
 void virtio_mmio_reset(struct virtio_mmio *vm)

@@ -139,6 +139,8 @@ struct virtio_mmio *virtio_mmio_create(uint64_t base, const struct ram *ram,
 				       const struct virtio_mmio_ops *ops, void *opaque,
 				       void (*irq)(void *irq_opaque, int level), void *irq_opaque);
 void virtio_mmio_destroy(struct virtio_mmio *vm);
+/* Register accesses so far: each is an exit to a vCPU thread under KVM. */
+uint64_t virtio_mmio_accesses(struct virtio_mmio *vm);
 /* A reset from outside (the VM reboots): as if the driver wrote status 0. */
 void virtio_mmio_reset(struct virtio_mmio *vm);
 void virtio_mmio_mmio(struct kvm_vcpu *vcpu, uint64_t addr, uint8_t *data, uint32_t len,

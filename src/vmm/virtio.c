@@ -10,10 +10,12 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <unistd.h>
 
+#include "dev/virtio_blk.h"
 #include "dev/virtio_dev.h"
 #include "dev/virtio_net.h"
 #include "dev/virtio_rng.h"
@@ -180,13 +182,15 @@ static struct virtio_dev *create(struct vmm *v, const struct machine_virtio *mv,
 			snprintf(err, errlen, "%s", strerror(errno));
 		}
 		break;
+	case MACHINE_VIRTIO_BLK:
+		d = virtio_blk_create(r->base, &v->ram, &v->cfg->disk[mv->unit], err, errlen);
+		break;
 	case MACHINE_VIRTIO_NET:
 		d = net_create(v, &v->cfg->net[mv->unit], r->base, err, errlen);
 		break;
 	case MACHINE_VIRTIO_VSOCK:
 		d = vsock_create(v, r->base, err, errlen);
 		break;
-	case MACHINE_VIRTIO_BLK:
 	case MACHINE_VIRTIO_NONE:
 		snprintf(err, errlen, "this device type is not available in this build");
 		break;
@@ -275,6 +279,16 @@ void virtio_reset(struct vmm *v)
 
 void virtio_close(struct vmm *v)
 {
+	const char *stats = getenv("HOTVM_STATS");
+
+	for (unsigned int i = 0; stats && !strcmp(stats, "1") && i < MACHINE_VIRTIO_SLOTS; i++) {
+		if (v->virtio[i]) {
+			/* the exits a device cost: register accesses (kicks never exit) */
+			fprintf(stderr, "hotvm-stats: dev=%s%u what=mmio count=%llu\n",
+				v->machine.region[MACHINE_VIRTIO + i].name, v->machine.virtio[i].unit,
+				(unsigned long long)virtio_mmio_accesses(v->virtio[i]->mmio));
+		}
+	}
 	for (unsigned int i = 0; i < MACHINE_VIRTIO_SLOTS; i++) {
 		virtio_dev_destroy(v->virtio[i]);
 		v->virtio[i] = NULL;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * virtio-mmio from a bare-metal guest, well-behaved and hostile, against
- * hotvm's virtio-rng (run with --rng): the register block found by
- * probing the slots, feature negotiation, a queue in guest RAM, requests
+ * each of hotvm's virtio-rng (--rng) and virtio-blk (--disk, whose image
+ * starts with sector s filled with the byte s & 0xff) devices it finds,
+ * one after the other: the register block found by probing the slots, feature negotiation, a queue in guest RAM, requests
  * completed by the I/O thread with the interrupt delivered through KVM's
  * irqfd (seen pending in the GIC distributor, edge-triggered), and
  * QueueNotify writes that KVM's ioeventfd swallows. Then malformed
@@ -11,7 +12,8 @@
  * the address space, rings outside RAM — each must set DEVICE_NEEDS_RESET
  * with a configuration interrupt and no used entry, and after a device
  * reset the device must serve again. hotvm must stay up throughout (the
- * case checks its exit status). Ends with a burst of requests.
+ * case checks its exit status). Ends with a burst of requests on each,
+ * and one more good request on every device: the others keep working.
  */
 #include "guest.h"
 
@@ -52,7 +54,8 @@
 #define F_WRITE		2
 #define F_INDIRECT	4
 
-#define QSIZE		8
+#define QSIZE		8	/* request slots, 3 descriptors each */
+#define QNUM		32	/* the queue's size */
 
 #define GICD_IGROUPR	0x0080
 #define GICD_ISENABLER	0x0100
@@ -67,22 +70,45 @@ struct desc {
 	uint16_t flags, next;
 };
 
-static struct desc ring_desc[QSIZE] __attribute__((aligned(4096)));
-static struct {
-	uint16_t flags, idx, ring[QSIZE], used_event;
-} avail __attribute__((aligned(4096)));
-static struct {
-	uint16_t flags, idx;
-	struct {
-		uint32_t id, len;
-	} ring[QSIZE];
-	uint16_t avail_event;
-} used __attribute__((aligned(4096)));
-static uint8_t data[QSIZE][256] __attribute__((aligned(64)));
+#define MAX_DEVS	4
 
-static uint64_t dev;
-static unsigned int spi;
-static uint16_t avail_idx, used_seen;
+struct vq {
+	struct desc m_desc[QNUM] __attribute__((aligned(4096)));
+	struct {
+		uint16_t flags, idx, ring[QNUM], used_event;
+	} m_avail __attribute__((aligned(4096)));
+	struct {
+		uint16_t flags, idx;
+		struct {
+			uint32_t id, len;
+		} ring[QNUM];
+		uint16_t avail_event;
+	} m_used __attribute__((aligned(4096)));
+	uint8_t m_data[QSIZE][512] __attribute__((aligned(64)));
+	struct {
+		uint32_t type, reserved;
+		uint64_t sector;
+	} hdr[QSIZE];
+	uint8_t status[QSIZE];
+	uint64_t m_base;
+	unsigned int m_spi;
+	uint32_t id;
+	uint16_t m_avail_idx, m_used_seen;
+};
+
+static struct vq vqs[MAX_DEVS];
+static unsigned int ndevs;
+
+/* the device under test; the names below are its */
+static struct vq *cur;
+#define dev	  (cur->m_base)
+#define spi	  (cur->m_spi)
+#define ring_desc (cur->m_desc)
+#define avail	  (cur->m_avail)
+#define used	  (cur->m_used)
+#define data	  (cur->m_data)
+#define avail_idx (cur->m_avail_idx)
+#define used_seen (cur->m_used_seen)
 
 static inline uint32_t rd(unsigned int off)
 {
@@ -131,17 +157,25 @@ static void spi_setup(void)
 	gicd_wr(GICD_ISENABLER + 4 * (id / 32), 1u << (id % 32));
 }
 
-static bool find_rng(void)
+/* Every rng (4) and block (2) device in the slots. */
+static void find_devs(void)
 {
-	for (unsigned int i = 0; i < VIRTIO_SLOTS; i++) {
-		dev = VIRTIO_BASE + i * VIRTIO_SLOT;
-		if (rd(MAGIC) == 0x74726976 && rd(DEVICE_ID) == 4) {
-			spi = VIRTIO_SPI0 + i;
-			note("virtio-rng in slot %u at 0x%lx, SPI %u", i, dev, spi);
-			return true;
-		}
+	for (unsigned int i = 0; i < VIRTIO_SLOTS && ndevs < MAX_DEVS; i++) {
+		uint64_t b = VIRTIO_BASE + i * VIRTIO_SLOT;
+		uint32_t id;
+
+		if (*(volatile uint32_t *)(uintptr_t)b != 0x74726976)
+			continue;
+		id = *(volatile uint32_t *)(uintptr_t)(b + DEVICE_ID);
+		if (id != 4 && id != 2)
+			continue;
+		cur = &vqs[ndevs++];
+		cur->m_base = b;
+		cur->m_spi = VIRTIO_SPI0 + i;
+		cur->id = id;
+		note("%s in slot %u at 0x%lx, SPI %u", id == 4 ? "virtio-rng" : "virtio-blk", i, b,
+		     VIRTIO_SPI0 + i);
 	}
-	return false;
 }
 
 /* Reset, negotiate VERSION_1 only, set queue 0 up with rings at @d/@a/@u, DRIVER_OK. */
@@ -150,7 +184,7 @@ static bool init_dev(uint64_t d, uint64_t a, uint64_t u)
 	wr(STATUS, 0);
 	if (rd(STATUS) != 0)
 		return false;
-	memset(ring_desc, 0, sizeof(ring_desc));
+	memset(&ring_desc, 0, sizeof(ring_desc));
 	memset(&avail, 0, sizeof(avail));
 	memset(&used, 0, sizeof(used));
 	avail_idx = used_seen = 0;
@@ -164,9 +198,9 @@ static bool init_dev(uint64_t d, uint64_t a, uint64_t u)
 	if (!(rd(STATUS) & S_FEATURES_OK))
 		return false;
 	wr(QUEUE_SEL, 0);
-	if (rd(QUEUE_NUM_MAX) < QSIZE)
+	if (rd(QUEUE_NUM_MAX) < QNUM)
 		return false;
-	wr(QUEUE_NUM, QSIZE);
+	wr(QUEUE_NUM, QNUM);
 	wr(DESC_LO, (uint32_t)d);
 	wr(DESC_HI, (uint32_t)(d >> 32));
 	wr(AVAIL_LO, (uint32_t)a);
@@ -186,7 +220,7 @@ static bool init_ok(void)
 /* Make head @head available and notify queue 0. */
 static void post(uint16_t head)
 {
-	avail.ring[avail_idx % QSIZE] = head;
+	avail.ring[avail_idx % QNUM] = head;
 	mb();
 	avail_idx++;
 	*(volatile uint16_t *)&avail.idx = avail_idx;
@@ -202,8 +236,8 @@ static bool wait_used(unsigned int ms, uint32_t *id, uint32_t *len)
 	while (now_ns() < end) {
 		if (*(volatile uint16_t *)&used.idx != used_seen) {
 			mb();
-			*id = used.ring[used_seen % QSIZE].id;
-			*len = used.ring[used_seen % QSIZE].len;
+			*id = used.ring[used_seen % QNUM].id;
+			*len = used.ring[used_seen % QNUM].len;
 			used_seen++;
 			return true;
 		}
@@ -244,22 +278,68 @@ static bool nonzero(const uint8_t *p, unsigned int n)
 	return false;
 }
 
-/* One good request of @n bytes in slot @s: served, random, interrupt delivered. */
+/*
+ * Slot @s's request as a chain at descriptor 3s: rng, one writable buffer
+ * of @n bytes; blk, a read of sector @s + 1 (header, 512 bytes, status).
+ */
+static void make_request(unsigned int s, unsigned int n)
+{
+	unsigned int d = 3 * s;
+
+	memset(data[s], 0, sizeof(data[s]));
+	if (cur->id == 4) {
+		ring_desc[d] = (struct desc){ (uintptr_t)data[s], n, F_WRITE, 0 };
+		return;
+	}
+	cur->hdr[s].type = 0; /* VIRTIO_BLK_T_IN */
+	cur->hdr[s].reserved = 0;
+	cur->hdr[s].sector = s + 1;
+	cur->status[s] = 0xff;
+	ring_desc[d] = (struct desc){ (uintptr_t)&cur->hdr[s], 16, F_NEXT, (uint16_t)(d + 1) };
+	ring_desc[d + 1] = (struct desc){ (uintptr_t)data[s], 512, F_WRITE | F_NEXT, (uint16_t)(d + 2) };
+	ring_desc[d + 2] = (struct desc){ (uintptr_t)&cur->status[s], 1, F_WRITE, 0 };
+}
+
+/* The used length the device must give a request of @n bytes (blk: 512 + status). */
+static uint32_t want_len(unsigned int n)
+{
+	return cur->id == 4 ? n : 513;
+}
+
+static bool data_ok(unsigned int s, unsigned int n, const char *when)
+{
+	bool ok = true;
+
+	if (cur->id == 4) {
+		ok &= check(nonzero(data[s], n), "%s: the bytes are random, not zero", when);
+		ok &= check(n == sizeof(data[s]) || !nonzero(data[s] + n, sizeof(data[s]) - n),
+			    "%s: nothing written beyond the buffer", when);
+		return ok;
+	}
+	ok &= expect_eq(cur->status[s], 0, "%s: status VIRTIO_BLK_S_OK", when);
+	for (unsigned int i = 0; i < 512; i++) {
+		if (data[s][i] != (uint8_t)(s + 1)) {
+			ok &= check(false, "%s: sector %u byte %u is 0x%x, not 0x%x", when, s + 1, i,
+				    data[s][i], (s + 1) & 0xff);
+			break;
+		}
+	}
+	return ok;
+}
+
+/* One good request in slot @s: served, its data right, interrupt delivered. */
 static bool good_request(unsigned int s, unsigned int n, const char *when)
 {
 	uint32_t id = 0, len = 0;
 	bool ok;
 
-	memset(data[s], 0, sizeof(data[s]));
-	ring_desc[s] = (struct desc){ (uintptr_t)data[s], n, F_WRITE, 0 };
+	make_request(s, n);
 	spi_clear();
-	post((uint16_t)s);
+	post((uint16_t)(3 * s));
 	ok = check(wait_used(2000, &id, &len), "%s: request completed", when);
-	ok &= expect_eq(id, s, "%s: used id is the head", when);
-	ok &= expect_eq(len, n, "%s: %u bytes written", when, n);
-	ok &= check(nonzero(data[s], n), "%s: the bytes are random, not zero", when);
-	ok &= check(n == sizeof(data[s]) || !nonzero(data[s] + n, sizeof(data[s]) - n),
-		    "%s: nothing written beyond the buffer", when);
+	ok &= expect_eq(id, 3 * s, "%s: used id is the head", when);
+	ok &= expect_eq(len, want_len(n), "%s: %u bytes written", when, want_len(n));
+	ok &= data_ok(s, n, when);
 	ok &= check(wait_spi(2000), "%s: SPI %u pending in the distributor (irqfd)", when, spi);
 	ok &= expect_eq(rd(INT_STATUS) & 1, 1, "%s: InterruptStatus has the used-ring bit", when);
 	wr(INT_ACK, rd(INT_STATUS));
@@ -279,14 +359,13 @@ static void expect_broken(const char *what)
 	check(good_request(0, 32, what), "%s: serves again after reset", what);
 }
 
-int guest_main(void)
+/* Everything above against the device @cur. */
+static void attack(void)
 {
 	uint64_t ram_end = plat.ram_base + plat.ram_size;
 	uint32_t id, len;
 	unsigned int served = 0;
 
-	if (!check(find_rng(), "a virtio-rng device in the virtio-mmio window"))
-		return 0;
 	expect_eq(rd(VERSION), 2, "virtio-mmio version 2 (modern)");
 	wr(DEV_FEAT_SEL, 1);
 	expect_eq(rd(DEV_FEAT) & 1, 1, "VIRTIO_F_VERSION_1 offered");
@@ -294,11 +373,10 @@ int guest_main(void)
 	expect_eq(gicd_rd(GICD_ICFGR + 4 * ((32 + spi) / 16)) >> (2 * ((32 + spi) % 16)) & 2, 2,
 		  "the SPI is configured edge-triggered");
 
-	/* before DRIVER_OK a kick is not lost: served once the driver is ready */
 	wr(STATUS, 0);
 	check(init_ok(), "device set up");
 	check(good_request(1, 48, "first request"), "first request served");
-	check(good_request(2, 256, "full buffer"), "full buffer served");
+	check(good_request(2, 256, "full buffer"), "second request served");
 
 	/* a QueueNotify for a queue that does not exist: ignored */
 	wr(QUEUE_NOTIFY, 5);
@@ -319,7 +397,7 @@ int guest_main(void)
 	post(0);
 	expect_broken("descriptor loop");
 
-	post(QSIZE + 3);
+	post(QNUM + 3);
 	expect_broken("head index out of range");
 
 	ring_desc[0] = (struct desc){ (uintptr_t)data[0], 16, F_WRITE | F_NEXT, 200 };
@@ -357,8 +435,8 @@ int guest_main(void)
 	/* a burst: every slot in flight at once, many rounds */
 	for (unsigned int round = 0; round < 200; round++) {
 		for (unsigned int s = 0; s < QSIZE; s++) {
-			ring_desc[s] = (struct desc){ (uintptr_t)data[s], 8 + 31 * s, F_WRITE, 0 };
-			avail.ring[(avail_idx + s) % QSIZE] = (uint16_t)s;
+			make_request(s, 8 + 31 * s);
+			avail.ring[(avail_idx + s) % QNUM] = (uint16_t)(3 * s);
 		}
 		mb();
 		avail_idx += QSIZE;
@@ -366,13 +444,37 @@ int guest_main(void)
 		mb();
 		wr(QUEUE_NOTIFY, 0);
 		for (unsigned int s = 0; s < QSIZE; s++) {
-			if (wait_used(2000, &id, &len) && id < QSIZE && len == 8 + 31 * id)
+			if (!wait_used(2000, &id, &len))
+				break; /* counted as missing below; no point waiting on */
+			if (id % 3 == 0 && id / 3 < QSIZE && len == want_len(8 + 31 * (id / 3)))
 				served++;
 		}
 		wr(INT_ACK, rd(INT_STATUS));
+		if (served != (round + 1) * QSIZE)
+			break;
 	}
 	expect_eq(served, 200 * QSIZE, "burst: every request served with its length");
+	for (unsigned int s = 0; s < QSIZE; s++)
+		data_ok(s, 8 + 31 * s, "burst");
 	check(!(rd(STATUS) & S_NEEDS_RESET), "burst: device still healthy");
-	wr(STATUS, 0);
+}
+
+int guest_main(void)
+{
+	find_devs();
+	if (!check(ndevs > 0, "virtio-rng or virtio-blk devices in the virtio-mmio window"))
+		return 0;
+	for (unsigned int i = 0; i < ndevs; i++) {
+		cur = &vqs[i];
+		note("attacking the %s at 0x%lx", cur->id == 4 ? "virtio-rng" : "virtio-blk",
+		     dev);
+		attack();
+	}
+	/* every device, after all of that, still serves */
+	for (unsigned int i = 0; i < ndevs; i++) {
+		cur = &vqs[i];
+		check(good_request(4, 64, "finally"), "device %u at 0x%lx still serves", i, dev);
+		wr(STATUS, 0);
+	}
 	return 0;
 }

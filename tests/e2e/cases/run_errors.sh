@@ -31,13 +31,13 @@ expect 2 "no kernel" run -m 16
 expect 2 "--cpus 513: must be between 1 and 512" run -k $d/off.bin -c 513
 expect 2 "--max-cpus 2 is less than --cpus 4" run -k $d/off.bin -c 4 --max-cpus 2
 expect 2 "--max-cpus needs --psci=user" run -k $d/off.bin --max-cpus 2 --psci=kernel
-expect 2 "--disk: hotvm has no block devices" run -k $d/off.bin -d disk.img
+expect 1 "cannot create virtio-blk 0: disk.img: No such file or directory" run -k $d/off.bin -d disk.img
 expect 2 "--9p: hotvm has no 9p" run -k $d/off.bin --9p /x,tag
 expect 2 "--tty: hotvm has one console" run -k $d/off.bin --tty 1
 expect 2 "unknown option '--frobnicate'" run -k $d/off.bin --frobnicate
 expect 2 "--irqchip gicv2: must be one of gicv3, gicv3-its" run -k $d/off.bin --irqchip=gicv2
 expect 2 "--console virtio: must be one of serial" run -k $d/off.bin --console virtio
-expect 2 "only mode=none" run -k $d/off.bin --network mode=user
+expect 2 "mode=user is not supported (tap or none; hotvm has no user-mode network stack)" run -k $d/off.bin --network mode=user
 expect 2 "--mem 2: must be between" run -k $d/off.bin -m 2
 expect 2 "--mem 12x: not a number" run -k $d/off.bin -m 12x
 expect 2 "unknown command" frobnicate
