@@ -76,6 +76,17 @@ int iothread_watch(struct iothread *t, int fd, void (*fn)(void *opaque), void *o
 	return 0;
 }
 
+void iothread_pause(struct iothread *t, int fd, bool paused)
+{
+	for (unsigned int i = 1; i < t->n; i++) {
+		/* ppoll ignores a negative fd: ~fd keeps the fd recoverable */
+		if (t->pfd[i].fd == fd || t->pfd[i].fd == ~fd) {
+			t->pfd[i].fd = paused ? ~fd : fd;
+			t->pfd[i].revents = 0;
+		}
+	}
+}
+
 static void *loop(void *arg)
 {
 	struct iothread *t = arg;

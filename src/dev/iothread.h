@@ -11,6 +11,8 @@
 #ifndef HOTVM_IOTHREAD_H
 #define HOTVM_IOTHREAD_H
 
+#include <stdbool.h>
+
 #define IOTHREAD_MAX_FDS 16
 
 struct iothread;
@@ -18,6 +20,12 @@ struct iothread;
 struct iothread *iothread_create(void);
 /* Run @fn(@opaque) on the thread whenever @fd is readable. 0, -ENOSPC, -EBUSY once started. */
 int iothread_watch(struct iothread *t, int fd, void (*fn)(void *opaque), void *opaque);
+/*
+ * Stop (@paused true) or resume watching @fd: only from a handler running
+ * on the thread, or before iothread_start() (e.g. a tap that stays
+ * readable while the guest has no buffer for its packets).
+ */
+void iothread_pause(struct iothread *t, int fd, bool paused);
 /* Start the thread (its name, for ps and gdb, at most 15 chars). 0 or -errno. */
 int iothread_start(struct iothread *t, const char *name);
 /* Stop the thread (waits for a running handler to return) and free it. NULL is fine. */

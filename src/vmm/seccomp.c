@@ -34,8 +34,10 @@
 #include <asm/ioctls.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
+#include <linux/vhost.h>
 
 #include "vmm/seccomp.h"
 
@@ -86,6 +88,22 @@ static const unsigned int ioctls[] = {
 	KVM_GET_DEVICE_ATTR,		/* vGIC reset: did LPIs go off */
 	TCGETS,				/* tcgetattr */
 	TCSETS,				/* tcsetattr(TCSANOW) restores the terminal */
+	/*
+	 * virtio-net and virtio-vsock on vhost (dev/vhost_dev.h): the driver's
+	 * FEATURES_OK, DRIVER_OK and reset run on vCPU threads, any time after
+	 * the filter. Opening, VHOST_SET_OWNER, the memory table, the tap's
+	 * TUNSETIFF and the vsock CID happen at start-up, before it.
+	 */
+	TUNSETOFFLOAD,			/* FEATURES_OK: offloads the guest accepted */
+	VHOST_SET_FEATURES,		/* DRIVER_OK: the negotiated features */
+	VHOST_SET_VRING_NUM,		/* DRIVER_OK: each vring's size, */
+	VHOST_SET_VRING_BASE,		/* its first index (0), */
+	VHOST_SET_VRING_ADDR,		/* where its rings are, */
+	VHOST_SET_VRING_KICK,		/* the ioeventfd vhost waits on, */
+	VHOST_SET_VRING_CALL,		/* the eventfd vhost signals */
+	VHOST_NET_SET_BACKEND,		/* DRIVER_OK: the tap; reset: none (-1) */
+	VHOST_VSOCK_SET_RUNNING,	/* DRIVER_OK: 1; reset: 0 */
+	VHOST_GET_VRING_BASE,		/* reset: stops a vring */
 };
 
 #define ARG_LO(n) (offsetof(struct seccomp_data, args) + (n) * sizeof(__u64))

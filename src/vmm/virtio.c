@@ -14,11 +14,163 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <unistd.h>
+
 #include "dev/virtio_blk.h"
 #include "dev/virtio_console.h"
 #include "dev/virtio_dev.h"
+#include "dev/virtio_net.h"
 #include "dev/virtio_rng.h"
+#include "dev/virtio_vsock.h"
+#include "kvm/tap.h"
+#include "kvm/vhost.h"
 #include "vmm/vmm.h"
+
+_Static_assert(VIRTIO_NET_TAP_CSUM == TAP_OFFLOAD_CSUM && VIRTIO_NET_TAP_TSO4 == TAP_OFFLOAD_TSO4 &&
+		       VIRTIO_NET_TAP_TSO6 == TAP_OFFLOAD_TSO6,
+	       "virtio-net's offload bits are kvm/tap.h's");
+
+/* The devices' vhost calls: src/kvm/vhost.c. */
+static const struct vhost_dev_ops vhost_ops = {
+	.set_features = vhost_set_features,
+	.set_ring = vhost_set_ring,
+	.get_ring_base = vhost_get_ring_base,
+	.net_set_backend = vhost_net_set_backend,
+	.vsock_set_running = vhost_vsock_set_running,
+};
+
+/*
+ * A vhost device for @v's guest: opened, owned (VHOST_SET_OWNER), its
+ * features read, guest RAM as its one memory region. The fd, or -errno
+ * with @what naming the step that failed.
+ */
+static int vhost_prepare(struct vmm *v, const char *path, uint64_t *features, const char **what)
+{
+	int fd = vhost_open(path), ret;
+
+	*what = "open";
+	if (fd < 0) {
+		return fd;
+	}
+	*what = "VHOST_GET_FEATURES";
+	ret = vhost_get_features(fd, features);
+	if (!ret) {
+		*what = "VHOST_SET_MEM_TABLE";
+		ret = vhost_set_mem(fd, v->ram.base, v->ram.size, v->ram.hva);
+	}
+	if (!ret && (VIRTIO_MMIO_TRANSPORT_FEATURES & ~*features)) {
+		*what = "its features (no VERSION_1, INDIRECT_DESC or EVENT_IDX)";
+		ret = -ENOTSUP;
+	}
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/* The tap's offloads: all three, checksums only, or none (TUNSETOFFLOAD probes). */
+static unsigned int tap_offloads(int fd)
+{
+	static const unsigned int try[] = {
+		TAP_OFFLOAD_CSUM | TAP_OFFLOAD_TSO4 | TAP_OFFLOAD_TSO6,
+		TAP_OFFLOAD_CSUM,
+	};
+
+	for (unsigned int i = 0; i < sizeof(try) / sizeof(try[0]); i++) {
+		if (!tap_set_offload(fd, try[i])) {
+			tap_set_offload(fd, 0); /* until the guest says what it takes */
+			return try[i];
+		}
+	}
+	return 0;
+}
+
+static struct virtio_dev *net_create(struct vmm *v, const struct config_net *cn, uint64_t base,
+				     char *err, size_t errlen)
+{
+	struct virtio_net_host h = { .vhost_fd = -1, .set_offload = tap_set_offload };
+	struct virtio_dev *d;
+	const char *what = "";
+	char ifname[CONFIG_IFNAME_MAX];
+	int mtu;
+
+	if (cn->vhost != VHOST_OFF) {
+		h.vhost_fd = vhost_prepare(v, "/dev/vhost-net", &h.vhost_features, &what);
+		if (h.vhost_fd < 0 && cn->vhost == VHOST_ON) {
+			snprintf(err, errlen,
+				 "vhost=1, but /dev/vhost-net: %s failed: %s (load the vhost_net "
+				 "module, or give vhost=0 for the userspace data path)",
+				 what, strerror(-h.vhost_fd));
+			return NULL;
+		}
+		if (h.vhost_fd < 0) {
+			vmm_log(LOG_INFO, "virtio-net: /dev/vhost-net: %s failed: %s; userspace data path",
+				what, strerror(-h.vhost_fd));
+		}
+	}
+	h.vhost = h.vhost_fd >= 0 ? &vhost_ops : NULL;
+	h.tap_fd = tap_open(cn->tapif, VIRTIO_NET_HDR_LEN, h.vhost_fd < 0, ifname);
+	if (h.tap_fd < 0) {
+		snprintf(err, errlen,
+			 "cannot open tap '%s': %s (needs /dev/net/tun (the tun module) and "
+			 "CAP_NET_ADMIN, or a persistent tap this user owns)",
+			 cn->tapif[0] ? cn->tapif : "(new)", strerror(-h.tap_fd));
+		goto fail;
+	}
+	mtu = tap_mtu(ifname);
+	h.mtu = mtu >= 68 && mtu <= 65535 ? (unsigned int)mtu : VIRTIO_NET_DEFAULT_MTU;
+	h.offloads = tap_offloads(h.tap_fd);
+	d = virtio_net_create(base, &v->ram, cn->mac, &h);
+	if (!d) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		goto fail;
+	}
+	vmm_log(LOG_INFO, "virtio-net: tap %s, MTU %u, %s data path, offloads %#x", ifname, h.mtu,
+		h.vhost_fd >= 0 ? "vhost-net" : "userspace", h.offloads);
+	return d;
+fail:
+	if (h.tap_fd >= 0) {
+		close(h.tap_fd);
+	}
+	if (h.vhost_fd >= 0) {
+		close(h.vhost_fd);
+	}
+	return NULL;
+}
+
+static struct virtio_dev *vsock_create(struct vmm *v, uint64_t base, char *err, size_t errlen)
+{
+	struct virtio_vsock_host h = { .cid = v->cfg->vsock_cid, .vhost = &vhost_ops };
+	struct virtio_dev *d;
+	const char *what = "";
+	int ret;
+
+	h.vhost_fd = vhost_prepare(v, "/dev/vhost-vsock", &h.vhost_features, &what);
+	if (h.vhost_fd < 0) {
+		snprintf(err, errlen,
+			 "/dev/vhost-vsock: %s failed: %s (vsock needs the kernel's vhost-vsock: "
+			 "load the vhost_vsock module)",
+			 what, strerror(-h.vhost_fd));
+		return NULL;
+	}
+	ret = vhost_vsock_set_cid(h.vhost_fd, h.cid);
+	if (ret == -EADDRINUSE) {
+		snprintf(err, errlen, "vsock CID %llu is in use by another VM",
+			 (unsigned long long)h.cid);
+	} else if (ret) {
+		snprintf(err, errlen, "VHOST_VSOCK_SET_GUEST_CID %llu failed: %s",
+			 (unsigned long long)h.cid, strerror(-ret));
+	}
+	d = ret ? NULL : virtio_vsock_create(base, &v->ram, &h);
+	if (!d) {
+		if (!ret) {
+			snprintf(err, errlen, "%s", strerror(errno));
+		}
+		close(h.vhost_fd);
+	}
+	return d;
+}
 
 static struct virtio_dev *create(struct vmm *v, const struct machine_virtio *mv,
 				 const struct machine_region *r, char *err, size_t errlen)
@@ -43,9 +195,13 @@ static struct virtio_dev *create(struct vmm *v, const struct machine_virtio *mv,
 		d = virtio_blk_create(r->base, &v->ram, &v->cfg->disk[mv->unit], err, errlen);
 		break;
 	case MACHINE_VIRTIO_NET:
+		d = net_create(v, &v->cfg->net[mv->unit], r->base, err, errlen);
+		break;
 	case MACHINE_VIRTIO_VSOCK:
+		d = vsock_create(v, r->base, err, errlen);
+		break;
 	case MACHINE_VIRTIO_NONE:
-		snprintf(err, errlen, "this device type is not available in this build");
+		snprintf(err, errlen, "empty slot");	/* machine_layout() never leaves one */
 		break;
 	}
 	return d;
