@@ -15,10 +15,16 @@ need_file "$T/linux/initrd.cpio"
 MIB=${BENCH_NET_MIB:-64}
 TAP=hvbench0
 rc=0
+ip link set lo up
 "$T/bin/netbench" recv 5201 &
+RECV=$!
 sleep 0.5
-"$T/bin/netbench" send 127.0.0.1 5201 "$MIB" | sed 's/^BENCH net /BENCH net path=loopback /' || rc=1
-wait
+out=$("$T/bin/netbench" send 127.0.0.1 5201 "$MIB" 2>&1)
+case "$out" in
+*"BENCH net "*) echo "$out" | sed 's/^BENCH net /BENCH net path=loopback /' ;;
+*) echo "not ok - bench_net: loopback: $out"; rc=1; kill $RECV 2>/dev/null ;;
+esac
+wait $RECV 2>/dev/null
 for vh in 1 0; do
 	path=$([ $vh = 1 ] && echo vhost || echo userspace)
 	export HOTVM_STATS=1
@@ -39,15 +45,16 @@ for vh in 1 0; do
 	fi
 	vm_sh "ip addr add 192.168.101.2/24 dev eth0 && ip link set eth0 up" >/dev/null
 	"$T/bin/netbench" recv 5201 &
+	RECV=$!
 	sleep 0.5
 	p0=$(vm_sh "cat /sys/class/net/eth0/statistics/tx_packets /sys/class/net/eth0/statistics/rx_packets" | awk '{ s += $1 } END { print s }')
 	out=$(vm_sh "netbench send 192.168.101.1 5201 $MIB" 180)
 	p1=$(vm_sh "cat /sys/class/net/eth0/statistics/tx_packets /sys/class/net/eth0/statistics/rx_packets" | awk '{ s += $1 } END { print s }')
-	wait
 	case "$out" in
 	*"BENCH net "*) echo "$out" | sed -n "s/^BENCH net /BENCH net path=$path /p" ;;
-	*) echo "not ok - bench_net: $path: $out"; rc=1 ;;
+	*) echo "not ok - bench_net: $path: $out"; rc=1; kill $RECV 2>/dev/null ;;
 	esac
+	wait $RECV 2>/dev/null
 	vm_sh "poweroff -f" 5 >/dev/null
 	vm_wait 60 || rc=1
 	mmio=$(sed -n 's/^hotvm-stats: dev=virtio-net0 what=mmio count=//p' "$VM_OUT")
