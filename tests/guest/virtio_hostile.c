@@ -246,28 +246,22 @@ static bool wait_used(unsigned int ms, uint32_t *id, uint32_t *len)
 	return false;
 }
 
-static bool wait_status(uint32_t bit, unsigned int ms)
+/* Poll @cond for up to @ms. */
+static bool wait_for(bool (*cond)(void), unsigned int ms)
 {
 	uint64_t end = now_ns() + ms * 1000000ull;
 
 	while (now_ns() < end) {
-		if (rd(STATUS) & bit)
+		if (cond())
 			return true;
 		cpu_relax();
 	}
 	return false;
 }
 
-static bool wait_spi(unsigned int ms)
+static bool needs_reset(void)
 {
-	uint64_t end = now_ns() + ms * 1000000ull;
-
-	while (now_ns() < end) {
-		if (spi_pending())
-			return true;
-		cpu_relax();
-	}
-	return false;
+	return rd(STATUS) & S_NEEDS_RESET;
 }
 
 static bool nonzero(const uint8_t *p, unsigned int n)
@@ -340,7 +334,7 @@ static bool good_request(unsigned int s, unsigned int n, const char *when)
 	ok &= expect_eq(id, 3 * s, "%s: used id is the head", when);
 	ok &= expect_eq(len, want_len(n), "%s: %u bytes written", when, want_len(n));
 	ok &= data_ok(s, n, when);
-	ok &= check(wait_spi(2000), "%s: SPI %u pending in the distributor (irqfd)", when, spi);
+	ok &= check(wait_for(spi_pending, 2000), "%s: SPI %u pending in the distributor (irqfd)", when, spi);
 	ok &= expect_eq(rd(INT_STATUS) & 1, 1, "%s: InterruptStatus has the used-ring bit", when);
 	wr(INT_ACK, rd(INT_STATUS));
 	spi_clear();
@@ -352,7 +346,7 @@ static void expect_broken(const char *what)
 {
 	uint32_t id, len;
 
-	check(wait_status(S_NEEDS_RESET, 2000), "%s: DEVICE_NEEDS_RESET set", what);
+	check(wait_for(needs_reset, 2000), "%s: DEVICE_NEEDS_RESET set", what);
 	expect_eq(rd(INT_STATUS) & 2, 2, "%s: configuration interrupt raised", what);
 	check(!wait_used(50, &id, &len), "%s: no used element", what);
 	check(init_ok(), "%s: device reset and set up again", what);
@@ -448,7 +442,7 @@ static void attack(void)
 			if (!wait_used(2000, &id, &len))
 				break;
 			used_ns += now_ns() - t;
-			if (!wait_spi(2000))
+			if (!wait_for(spi_pending, 2000))
 				break;
 			spi_ns += now_ns() - t;
 			wr(INT_ACK, rd(INT_STATUS));
