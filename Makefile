@@ -119,11 +119,18 @@ $(B)/fuzz/%: tests/fuzz/%.c $(HOST_SRC)
 	@mkdir -p $(dir $@)
 	$(FUZZCC) $(FCFLAGS) -o $@ $< $(HOST_SRC) -lfdt -ljson-c -lpthread
 
-.PHONY: fuzz fuzz-short
+# fuzz-campaign: FUZZ_RUNS executions per target, then the new coverage is
+# merged into the corpora kept in tests/fuzz/corpus/ (which fuzz-short, and so
+# make check, replays).
+FUZZ_RUNS ?= 100000000
+
+.PHONY: fuzz fuzz-short fuzz-campaign
 fuzz-short: $(FUZZ_BIN)
 	$(PYTHON) tools/runtests fuzz --seconds 20 $(FUZZ_BIN)
 fuzz: $(FUZZ_BIN)
 	$(PYTHON) tools/runtests fuzz --seconds $(FUZZ_SECONDS) $(FUZZ_BIN)
+fuzz-campaign: $(FUZZ_BIN)
+	$(PYTHON) tools/runtests fuzz --runs $(FUZZ_RUNS) --keep $(FUZZ_BIN)
 
 # Bare-metal arm64 guest payloads: tests/guest/NAME.c or NAME.S, linked with
 # the small runtime in tests/guest/lib/ at the start of guest RAM.
