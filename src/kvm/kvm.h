@@ -25,6 +25,8 @@ struct kvm_vm {
 	int vm_fd;
 	size_t run_size;   /* mmap size of struct kvm_run */
 	unsigned int nslots;
+	bool have_target;  /* KVM_ARM_PREFERRED_TARGET asked (once: it never changes) */
+	uint32_t target;
 };
 
 struct kvm_vcpu {
@@ -32,6 +34,12 @@ struct kvm_vcpu {
 	unsigned int index;
 	int fd;
 	unsigned int features;	/* VCPU_FEAT_*, kept for warm resets */
+	/*
+	 * Reset by KVM_ARM_VCPU_INIT without VCPU_FEAT_POWER_OFF and not run
+	 * since: it is in its architectural reset state already, and runs
+	 * from there on the next KVM_RUN.
+	 */
+	bool fresh;
 	struct kvm_run *run;
 };
 
@@ -94,6 +102,11 @@ enum vcpu_mp {
 
 int vcpu_create(struct kvm_vm *vm, struct kvm_vcpu *vcpu, unsigned int index);
 void vcpu_destroy(struct kvm_vcpu *vcpu);
+/*
+ * KVM_ARM_VCPU_INIT: creates the vCPU's state, or resets it (warm reset).
+ * KVM's reset leaves PSTATE at EL1h with D, A, I and F masked and the MMU
+ * and caches off: the state PSCI hands a CPU over in.
+ */
 int vcpu_init(struct kvm_vcpu *vcpu, unsigned int features);
 int vcpu_getreg(struct kvm_vcpu *vcpu, uint64_t id, uint64_t *val);
 int vcpu_setreg(struct kvm_vcpu *vcpu, uint64_t id, uint64_t val);

@@ -100,12 +100,19 @@ void vcpu_destroy(struct kvm_vcpu *vcpu)
  */
 int vcpu_init(struct kvm_vcpu *vcpu, unsigned int features)
 {
+	struct kvm_vm *vm = vcpu->vm;
 	struct kvm_vcpu_init init;
 
 	memset(&init, 0, sizeof(init));
-	if (kvm_ioctl(vcpu->vm->vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0) {
-		return -errno;
+	if (!vm->have_target) {
+		if (kvm_ioctl(vm->vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0) {
+			return -errno;
+		}
+		vm->target = init.target;
+		vm->have_target = true;
+		memset(&init, 0, sizeof(init));
 	}
+	init.target = vm->target;
 	init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
 	if (features & VCPU_FEAT_POWER_OFF) {
 		init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
@@ -113,10 +120,12 @@ int vcpu_init(struct kvm_vcpu *vcpu, unsigned int features)
 	if (features & VCPU_FEAT_PMU) {
 		init.features[0] |= 1u << KVM_ARM_VCPU_PMU_V3;
 	}
+	vcpu->fresh = false;
 	if (kvm_ioctl(vcpu->fd, KVM_ARM_VCPU_INIT, &init) < 0) {
 		return -errno;
 	}
 	vcpu->features = features;
+	vcpu->fresh = !(features & VCPU_FEAT_POWER_OFF);
 	return 0;
 }
 
@@ -137,6 +146,7 @@ int vcpu_setreg(struct kvm_vcpu *vcpu, uint64_t id, uint64_t val)
 /* One KVM_RUN; the exit is in vcpu->run. -EINTR means a signal kicked it. */
 int vcpu_run(struct kvm_vcpu *vcpu)
 {
+	vcpu->fresh = false;
 	return kvm_ioctl(vcpu->fd, KVM_RUN, 0) < 0 ? -errno : 0;
 }
 

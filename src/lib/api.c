@@ -949,17 +949,26 @@ void api_emit(struct api *api, const char *type, int cpu)
 
 void api_emit_kind(struct api *api, const char *type, int cpu, const char *kind)
 {
+	bool first;
+
 	if (!api) {
 		return;
 	}
 	pthread_mutex_lock(&api->lock);
+	first = api->nqueued == 0 && api->lost == 0;
 	if (api->nqueued < API_QUEUE) {
 		api->queue[api->nqueued++] = (struct api_event){ type, cpu, kind, now_ns() };
 	} else {
 		api->lost++;
 	}
 	pthread_mutex_unlock(&api->lock);
-	wake_server(api);
+	/*
+	 * One wake-up per batch: the server reads its wake pipe before it takes
+	 * the queue, so events queued behind the first are delivered with it.
+	 */
+	if (first) {
+		wake_server(api);
+	}
 }
 
 /*

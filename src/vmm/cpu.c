@@ -12,8 +12,6 @@
 
 #include "vmm/vmm.h"
 
-#define PSTATE_EL1H_DAIF 0x3c5ull	/* EL1h, D A I F masked: firmware hand-over */
-
 void cpu_start(struct cpu *c, enum cpu_mode mode, uint64_t entry, uint64_t ctx, bool be)
 {
 	c->mode = mode;
@@ -21,7 +19,6 @@ void cpu_start(struct cpu *c, enum cpu_mode mode, uint64_t entry, uint64_t ctx, 
 	c->context = ctx;
 	c->big_endian = be;
 	c->state = CPU_START;
-	pthread_cond_signal(&c->wake);
 }
 
 void cpu_kick(struct cpu *c)
@@ -41,14 +38,21 @@ static bool stopping(struct vmm *v)
 /*
  * Warm-reset the vCPU and point it at @entry with x0 = @x0 (DEN 0022 CPU_ON), in
  * the data endianness @be (DEN 0022 entry conditions: the CPU_ON caller's, or the
- * suspended CPU's own); KVM resets SCTLR_EL1 to little-endian.
+ * suspended CPU's own); KVM's reset gives EL1h with D, A, I, F masked, MMU and
+ * caches off, and little-endian SCTLR_EL1.
+ *
+ * A vCPU that is fresh (reset and not run since: secondaries are created so,
+ * and a vCPU is reset as it powers off, see reset_parked()) is not reset
+ * again: a CPU_ON then costs two register writes before its KVM_RUN.
  */
 static int enter_at(struct cpu *c, uint64_t entry, uint64_t x0, bool be)
 {
 	uint64_t sctlr = 0;
-	int ret = vcpu_init(&c->vcpu, c->vcpu.features & ~VCPU_FEAT_POWER_OFF);
+	int ret = 0;
 
-	ret = ret ? ret : vcpu_setreg(&c->vcpu, kvm_pstatereg(), PSTATE_EL1H_DAIF);
+	if (!c->vcpu.fresh) {
+		ret = vcpu_init(&c->vcpu, c->vcpu.features & ~VCPU_FEAT_POWER_OFF);
+	}
 	ret = ret ? ret : vcpu_setreg(&c->vcpu, kvm_pcreg(), entry);
 	ret = ret ? ret : vcpu_setreg(&c->vcpu, kvm_xreg(0), x0);
 	if (!ret && be) {
@@ -200,6 +204,24 @@ static int wake(struct cpu *c)
 	return vcpu_setmp(&c->vcpu, VCPU_MP_RUNNABLE);
 }
 
+/*
+ * The vCPU powered off (CPU_OFF): reset it now, on its own thread, so that
+ * its next CPU_ON need not (enter_at()). This takes KVM_ARM_VCPU_INIT off the
+ * CPU_ON path; on a host without FEAT_S2FWB that reset of a vCPU that has run
+ * also makes KVM unmap the whole VM's stage 2 (every vCPU faults its memory
+ * back in), a cost the architecture leaves no way around once a vCPU has run:
+ * a vCPU that never ran (a secondary, a hot-added CPU) is never reset.
+ * Not when the VM stops: a reboot or exit follows, and a reboot resets what
+ * it starts.
+ */
+static int reset_parked(struct cpu *c)
+{
+	if (stopping(c->vmm)) {
+		return 0;
+	}
+	return vcpu_init(&c->vcpu, c->vcpu.features & ~VCPU_FEAT_POWER_OFF);
+}
+
 static void mmio(struct cpu *c, const struct exit_info *e)
 {
 	struct vmm *v = c->vmm;
@@ -326,6 +348,10 @@ static int run_loop(struct cpu *c)
 			break;
 		case ACT_PARK:
 			api_emit(v->api, "cpu-off", (int)c->index);
+			if (reset_parked(c)) {
+				fatal(c, "cannot reset the vCPU after CPU_OFF", NULL);
+				return -1;
+			}
 			stats_exit(c, act, &e, kvm_ioctls() - n0);
 			return 0;
 		case ACT_SUSPEND:

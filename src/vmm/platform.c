@@ -53,6 +53,13 @@ static int on(void *opaque, unsigned int caller, unsigned int cpu, uint64_t entr
 	pthread_mutex_lock(&v->lock);
 	cpu_start(&v->cpus[cpu], MODE_ON, entry, context_id, be);
 	pthread_mutex_unlock(&v->lock);
+	/*
+	 * After unlocking: woken under the lock, the target would block on it
+	 * at once, and the unlock would then cost this caller a second futex
+	 * call. The state it waits for was set under the lock, so no wake-up
+	 * is lost.
+	 */
+	pthread_cond_signal(&v->cpus[cpu].wake);
 	return 0;
 }
 

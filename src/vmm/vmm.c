@@ -210,7 +210,10 @@ static int map_ram(struct vmm *v)
 
 /*
  * The vGIC and every possible vCPU, in the order KVM needs: GIC device,
- * vCPUs (secondaries powered off), PMU interrupt, vGIC init, PMU init.
+ * vCPUs, PMU interrupt, vGIC init, PMU init. With KVM's PSCI the
+ * secondaries are created powered off (its CPU_ON starts them); with
+ * hotvm's, every vCPU is created reset and runnable (vcpu.fresh), and its
+ * thread runs it only after a CPU_ON: that first CPU_ON needs no reset.
  */
 static int create_cpus(struct vmm *v)
 {
@@ -241,7 +244,7 @@ static int create_cpus(struct vmm *v)
 		c->vcpu.fd = -1;
 		pthread_cond_init(&c->wake, NULL);
 		ret = vcpu_create(&v->kvm, &c->vcpu, i);
-		ret = ret ? ret : vcpu_init(&c->vcpu, feat | (i ? VCPU_FEAT_POWER_OFF : 0));
+		ret = ret ? ret : vcpu_init(&c->vcpu, feat | (i && !v->psci_user ? VCPU_FEAT_POWER_OFF : 0));
 		ret = ret ? ret : (feat ? vcpu_pmuirq(&c->vcpu, m->pmu_intid) : 0);
 		ret = ret ? ret : vcpu_getreg(&c->vcpu, kvm_mpidrreg(), &v->mpidr[i]);
 		if (ret) {
@@ -514,6 +517,7 @@ static void power_on(struct vmm *v)
 	}
 	for (unsigned int i = 0; i < n; i++) {
 		cpu_start(&v->cpus[i], mode, v->layout.entry, v->layout.dtb, false);
+		pthread_cond_signal(&v->cpus[i].wake);
 	}
 }
 

@@ -157,7 +157,10 @@ void vmm_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
 
 /* cpu.c */
 void *cpu_thread(void *arg);
-/* Under vmm->lock: ask @c's thread to start in @mode at @entry, x0 = @ctx. */
+/*
+ * Under vmm->lock: ask @c's thread to start in @mode at @entry, x0 = @ctx;
+ * then signal c->wake (after unlocking, where it is on a hot path).
+ */
 void cpu_start(struct cpu *c, enum cpu_mode mode, uint64_t entry, uint64_t ctx, bool be);
 /* Under vmm->lock: get @c out of KVM_RUN if it is in its run loop. */
 void cpu_kick(struct cpu *c);

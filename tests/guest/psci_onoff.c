@@ -11,13 +11,15 @@
 
 static volatile uint64_t hold[GUEST_MAX_CPUS];
 static volatile uint64_t checked[GUEST_MAX_CPUS];
-static volatile uint64_t seen_mmu_on, started;
+static volatile uint64_t seen_mmu_on, seen_bad_pstate, started;
 
 static void secondary(unsigned int cpu, uint64_t arg)
 {
 	(void)arg;
 	if (percpu[cpu].entry_sctlr & 1)
 		atomic_inc(&seen_mmu_on);
+	if (percpu[cpu].entry_pstate != PSTATE_ENTRY)
+		atomic_inc(&seen_bad_pstate);
 	atomic_inc(&started);
 	while (load_acquire(&hold[cpu]))
 		cpu_relax();
@@ -192,6 +194,8 @@ int guest_main(void)
 		  plat.kernel_psci ? "" : " or ON_PENDING", pending);
 	expect_eq(bad_off, 0, "every CPU reaches OFF after CPU_OFF");
 	expect_eq(seen_mmu_on, 0, "every entry had the MMU off");
+	expect_eq(seen_bad_pstate, 0, "every entry at EL1h with D, A, I and F masked (PSTATE 0x%x)",
+		  PSTATE_ENTRY);
 	for (i = 1, r = 0; i < n; i++)
 		r += percpu[i].bad_entries;
 	expect_eq(r, 0, "every entry had x0 = its context ID");

@@ -22,6 +22,8 @@
 
 #define GUEST_MAX_CPUS		512
 #define RAM_BASE		0x80000000ull
+/* PSTATE a PSCI entry point finds (DEN 0022 CPU_ON): EL1h, D A I F masked */
+#define PSTATE_ENTRY		0x3c5
 
 /* ---- SMCCC / PSCI / TRNG ---- */
 #define PSCI_FN(n)		(0x84000000u + (n))
@@ -289,6 +291,7 @@ struct percpu {
 	volatile uint64_t expect_ctx;	/* context ID the entry must get */
 	volatile uint64_t entry_ctx;	/* x0 at the last entry */
 	volatile uint64_t entry_sctlr;	/* SCTLR_EL1 at the last entry */
+	volatile uint64_t entry_pstate;	/* its DAIF | CurrentEL | SPSel (PSTATE_ENTRY) */
 	volatile uint64_t entries;	/* entries through guest_entry */
 	volatile uint64_t bad_entries;	/* x0 != expect_ctx */
 	volatile uint64_t running;	/* set by the runtime at entry */

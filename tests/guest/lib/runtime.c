@@ -667,8 +667,8 @@ int64_t suspend_call(uint32_t fid, uint32_t power_state)
 }
 
 /* Called from guest_entry (start.S) on the entered CPU's stack. */
-void guest_cpu_entry(uint64_t ctx, uint64_t sctlr);
-void guest_cpu_entry(uint64_t ctx, uint64_t sctlr)
+void guest_cpu_entry(uint64_t ctx, uint64_t sctlr, uint64_t pstate);
+void guest_cpu_entry(uint64_t ctx, uint64_t sctlr, uint64_t pstate)
 {
 	unsigned int cpu = CTX_CPU(ctx);
 	struct percpu *pc = &percpu[cpu];
@@ -676,6 +676,7 @@ void guest_cpu_entry(uint64_t ctx, uint64_t sctlr)
 
 	pc->entry_ctx = ctx;
 	pc->entry_sctlr = sctlr;
+	pc->entry_pstate = pstate;
 	if (!expected)
 		atomic_inc(&pc->bad_entries);
 	gic_cpu_init();

@@ -62,13 +62,19 @@ _start:
 	b	guest_hang
 
 /*
- * Secondary entry: x0 = context ID. SCTLR_EL1 as found is passed on so that
- * tests can check the state PSCI promised (MMU and caches off).
+ * Secondary entry: x0 = context ID. SCTLR_EL1 and PSTATE (DAIF, CurrentEL and
+ * SPSel: their bits do not overlap) as found are passed on so that tests can
+ * check the state PSCI promised (MMU and caches off, EL1h, D A I F masked).
  */
 	.text
 	.global guest_entry
 	.balign 8
 guest_entry:
+	mrs	x22, daif
+	mrs	x1, CurrentEL
+	orr	x22, x22, x1
+	mrs	x1, spsel
+	orr	x22, x22, x1
 	msr	daifset, #0xf
 	mov	x19, x0
 	mrs	x21, sctlr_el1
@@ -86,6 +92,7 @@ guest_entry:
 	bl	cpu_setup
 	mov	x0, x19
 	mov	x1, x21
+	mov	x2, x22
 	bl	guest_cpu_entry
 	b	guest_hang
 
