@@ -6,7 +6,8 @@
  * would dominate); CPU 0 waits until AFFINITY_INFO says OFF for each, which
  * after a successful CPU_ON means the CPU ran its CPU_OFF. Prints the time
  * this took. rounds=R (default 5, at most 16) times; prints
- * "BENCH scale cpus=N freq=F rounds=R updown=T1,...,TR" (counter ticks),
+ * "BENCH scale cpus=N freq=F rounds=R variant=V updown=T1,...,TR" (counter
+ * ticks; V: the variant=V bootarg, empty without),
  * then holds (hold=1) so that the host can read hotvm's memory before the
  * guest powers off.
  */
@@ -28,6 +29,7 @@ int guest_main(void)
 	unsigned int n = plat.ncpus, rounds = bootarg_u64("rounds", 5), i, r;
 	unsigned int bad = 0, stuck = 0;
 	uint64_t t[16], deadline;
+	const char *variant;
 
 	if (strcmp(plat.psci_method, "hvc"))
 		fail_fatal("PSCI method is '%s', the benchmark uses HVC", plat.psci_method);
@@ -55,7 +57,12 @@ int guest_main(void)
 	expect_eq(bad, 0, "%u rounds of CPU_ON of all %u secondaries succeeded", rounds, n - 1);
 	expect_eq(stuck, 0, "all %u secondaries ran CPU_OFF each round (AFFINITY_INFO is OFF)",
 		  n - 1);
-	printf("BENCH scale cpus=%u freq=%lu rounds=%u updown=", n, cntfrq_hz(), rounds);
+	/* variant=WORD (bootarg): which machine around the vCPUs, e.g. "virtio" */
+	variant = bootarg("variant");
+	printf("BENCH scale cpus=%u freq=%lu rounds=%u variant=", n, cntfrq_hz(), rounds);
+	for (; variant && *variant && *variant != ' '; variant++)
+		printf("%c", *variant);
+	printf(" updown=");
 	for (r = 0; r < rounds; r++)
 		printf("%lu%s", t[r], r + 1 < rounds ? "," : "\n");
 	bench_hold();
