@@ -7,9 +7,12 @@
  *
  * Command line: n=N samples per call (default 2000), after 50 warm-up
  * calls each; the calls take turns so that they share the same noise.
- * Prints a "BENCH dist hcall.<psci>.<CALL>" line per call and a
- * "BENCH calls" line with how many of each it made in all, which tools/bench
- * matches against hotvm's own count (HOTVM_STATS=1).
+ * Prints a "BENCH dist hcall.<label>.<CALL>" line per call and a
+ * "BENCH calls psci=<label>" line with how many of each it made in all,
+ * which tools/bench matches against hotvm's own count (HOTVM_STATS=1).
+ * The label is "user" or "kernel" (hotvm.psci=), or bench.label=LABEL's
+ * (bench/cases/bench_floor.sh: "floor" for bench/floor/floor.c, "noseccomp"
+ * for hotvm --seccomp=off).
  */
 #include "bench.h"
 
@@ -38,7 +41,8 @@ static bool answer_ok(const struct call *c, uint64_t x0)
 int guest_main(void)
 {
 	unsigned int n = bootarg_u64("n", 2000), i, k;
-	const char *mode = plat.kernel_psci ? "kernel" : "user";
+	const char *label = bootarg("bench.label");
+	char mode[24];
 	struct call calls[NCALLS] = {
 		{ "PSCI_VERSION", PSCI_VERSION, 0, 0, 0, 0, 0, 0x10000, true },
 		{ "AFFINITY_INFO", PSCI_AFFINITY_INFO64, 0, 0, 0, 0, 0, AFF_ON, false },
@@ -51,6 +55,11 @@ int guest_main(void)
 		fail_fatal("PSCI method is '%s', the benchmark uses HVC", plat.psci_method);
 	if (n > MAX_SAMPLES)
 		n = MAX_SAMPLES;
+	snprintf(mode, sizeof(mode), "%s", plat.kernel_psci ? "kernel" : "user");
+	for (k = 0; label && label[k] && label[k] != ' ' && k + 1 < sizeof(mode); k++)
+		mode[k] = label[k];
+	if (label && k)
+		mode[k] = '\0';
 	calls[1].a1 = cpu_mpidr(0);
 	calls[2].a1 = cpu_mpidr(0);
 	calls[2].a2 = (uint64_t)(uintptr_t)guest_entry;
