@@ -15,7 +15,7 @@
 # of the two counts by the difference of the forwarded calls (the floor's
 # and hotvm's own counts), so that start-up, printing and exit cancel out
 # (N1 and N2 have as many digits, so the guest prints as many characters).
-# Lines: "BENCH sysrun run=R n=N rc=RC fwd=F pid=P vcpu=TID",
+# Lines: "BENCH sysrun run=R n=N rc=RC fwd=F mmio=M pid=P vcpu=TID dropped=D",
 # "BENCH syscalls run=R n=N thread=vcpu|other nr=NR name=NAME count=C",
 # "BENCH ioctls run=R n=N cmd=0xCMD count=C" (the vCPU thread), or
 # "BENCH syscalls-unavailable reason=..." when the kernel cannot count.
@@ -101,12 +101,19 @@ count_run() {
 		/^hotvm-stats: .*what=fid / { for (i = 2; i <= NF; i++) if ($i ~ /^count=/) {
 			sub(/.*=/, "", $i); f += $i } }
 		END { print f + 0 }' "$_d/err")
+	# and its exits for the guest's UART (console output: the same in both runs
+	# but for a few digits)
+	_mmio=$(awk '/^floor-stats: / { for (i = 2; i <= NF; i++) if ($i ~ /^mmio=/) {
+			sub(/.*=/, "", $i); m += $i } }
+		/^hotvm-stats: .*what=mmio / { for (i = 2; i <= NF; i++) if ($i ~ /^count=/) {
+			sub(/.*=/, "", $i); m += $i } }
+		END { print m + 0 }' "$_d/err")
 	# the vCPU thread: the one (started with the program) that calls KVM_RUN
 	_vcpu=$(sed -n 's/^ *{ common_pid: *\([0-9]*\), cmd: ae80 }.*/\1/p' "$_d/ioc" |
 		awk -v p="$_pid" '$1 >= p { print $1; exit }')
 	_drop=$(awk '/Dropped:/ { d += $2 } END { print d + 0 }' "$_d/sys" "$_d/ioc")
-	echo "BENCH sysrun run=$_label n=$_n rc=$_rc fwd=$_fwd pid=$_pid vcpu=${_vcpu:-none}" \
-		"dropped=$_drop"
+	echo "BENCH sysrun run=$_label n=$_n rc=$_rc fwd=$_fwd mmio=$_mmio pid=$_pid" \
+		"vcpu=${_vcpu:-none} dropped=$_drop"
 	sed -n 's/^ *{ common_pid: *\([0-9]*\), id: \([^ ]*\) *\[ *\([0-9]*\)\] } hitcount: *\([0-9]*\).*/\1 \2 \3 \4/p' \
 		"$_d/sys" | awk -v p="$_pid" -v v="${_vcpu:-0}" -v run="$_label" -v n="$_n" '
 		$1 < p { next }
