@@ -18,7 +18,8 @@
 # Lines: "BENCH sysrun run=R n=N rc=RC fwd=F mmio=M pid=P vcpu=TID dropped=D",
 # "BENCH syscalls run=R n=N thread=vcpu|other nr=NR name=NAME count=C",
 # "BENCH ioctls run=R n=N cmd=0xCMD count=C" (the vCPU thread), or
-# "BENCH syscalls-unavailable reason=..." when the kernel cannot count.
+# "BENCH syscalls-unavailable reason=TEXT" (to the end of the line) when the
+# kernel cannot count.
 # timeout: 900
 . "$T/bench.sh"
 N=${BENCH_FLOOR_N:-5000}
@@ -147,7 +148,7 @@ if why=$(trace_check); then
 			--psci=user --seccomp=off -p "bench.label=count n=$n" || rc=1
 	done
 else
-	echo "BENCH syscalls-unavailable reason=$(echo "$why" | tr ' ' '_')"
+	echo "BENCH syscalls-unavailable reason=$why"
 	echo "bench_floor: system calls not counted: $why"
 fi
 exit $rc
