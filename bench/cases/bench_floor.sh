@@ -11,7 +11,8 @@
 # syscall (names from the kernel: id.syscall), and one on
 # syscalls:sys_enter_ioctl keyed by thread and ioctl command, which also
 # tells the vCPU thread (the one that calls KVM_RUN). Each program runs
-# untimed with n=$N1 and n=$N2 samples; tools/bench divides the difference
+# untimed with n=$N1 and n=$N2 samples of PSCI_VERSION alone
+# (bench.only=PSCI_VERSION); tools/bench divides the difference
 # of the two counts by the difference of the forwarded calls (the floor's
 # and hotvm's own counts), so that start-up, printing and exit cancel out
 # (N1 and N2 have as many digits, so the guest prints as many characters).
@@ -140,12 +141,12 @@ count_run() {
 
 if why=$(trace_check); then
 	for n in "$N1" "$N2"; do
-		count_run vsfloor.count.floor "$n" floor -m 64 -p "bench.label=count n=$n" \
-			"$GUEST" || rc=1
+		args="bench.label=count bench.only=PSCI_VERSION n=$n"
+		count_run vsfloor.count.floor "$n" floor -m 64 -p "$args" "$GUEST" || rc=1
 		count_run vsfloor.count.hotvm "$n" "$HOTVM" run -m 64 -k "$GUEST" -c 1 \
-			--psci=user -p "bench.label=count n=$n" || rc=1
+			--psci=user -p "$args" || rc=1
 		count_run vsfloor.count.noseccomp "$n" "$HOTVM" run -m 64 -k "$GUEST" -c 1 \
-			--psci=user --seccomp=off -p "bench.label=count n=$n" || rc=1
+			--psci=user --seccomp=off -p "$args" || rc=1
 	done
 else
 	echo "BENCH syscalls-unavailable reason=$why"

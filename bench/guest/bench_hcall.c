@@ -12,7 +12,8 @@
  * which tools/bench matches against hotvm's own count (HOTVM_STATS=1).
  * The label is "user" or "kernel" (hotvm.psci=), or bench.label=LABEL's
  * (bench/cases/bench_floor.sh: "floor" for bench/floor/floor.c, "noseccomp"
- * for hotvm --seccomp=off).
+ * for hotvm --seccomp=off). bench.only=CALL makes only that call (the
+ * others print n=0): bench_floor.sh counts system calls per PSCI_VERSION so.
  */
 #include "bench.h"
 
@@ -31,6 +32,14 @@ struct call {
 
 static uint64_t samples[NCALLS][MAX_SAMPLES];
 
+/* @name is the word at @arg (up to a space or the end), or there is no @arg */
+static bool selected(const char *arg, const char *name)
+{
+	size_t l = strlen(name);
+
+	return !arg || (!strncmp(arg, name, l) && (arg[l] == ' ' || arg[l] == '\0'));
+}
+
 static bool answer_ok(const struct call *c, uint64_t x0)
 {
 	int64_t r = r32(x0);
@@ -41,7 +50,7 @@ static bool answer_ok(const struct call *c, uint64_t x0)
 int guest_main(void)
 {
 	unsigned int n = bootarg_u64("n", 2000), i, k;
-	const char *label = bootarg("bench.label");
+	const char *label = bootarg("bench.label"), *only = bootarg("bench.only");
 	char mode[24];
 	struct call calls[NCALLS] = {
 		{ "PSCI_VERSION", PSCI_VERSION, 0, 0, 0, 0, 0, 0x10000, true },
@@ -66,8 +75,11 @@ int guest_main(void)
 	for (i = 0; i < WARMUP + n; i++) {
 		for (k = 0; k < NCALLS; k++) {
 			struct call *c = &calls[k];
-			struct timed_res r = bench_hvc(c->fid, c->a1, c->a2, c->a3);
+			struct timed_res r;
 
+			if (!selected(only, c->name))
+				continue;
+			r = bench_hvc(c->fid, c->a1, c->a2, c->a3);
 			c->calls++;
 			if (!answer_ok(c, r.x0))
 				c->bad++;
@@ -79,7 +91,7 @@ int guest_main(void)
 		expect_eq(calls[k].bad, 0, "%s: all %lu answers as expected", calls[k].name,
 			  calls[k].calls);
 		snprintf(what, sizeof(what), "hcall.%s.%s", mode, calls[k].name);
-		bench_dist(what, samples[k], n);
+		bench_dist(what, samples[k], calls[k].calls ? n : 0);
 	}
 	printf("BENCH calls psci=%s", mode);
 	for (k = 0; k < NCALLS; k++)
