@@ -12,10 +12,12 @@
 # syscalls:sys_enter_ioctl keyed by thread and ioctl command, which also
 # tells the vCPU thread (the one that calls KVM_RUN). Each program runs
 # untimed with n=$N1 and n=$N2 samples of PSCI_VERSION alone
-# (bench.only=PSCI_VERSION); tools/bench divides the difference
-# of the two counts by the difference of the forwarded calls (the floor's
-# and hotvm's own counts), so that start-up, printing and exit cancel out
-# (N1 and N2 have as many digits, so the guest prints as many characters).
+# (bench.only=PSCI_VERSION), COUNT_ROUNDS times; tools/bench divides the
+# difference of the two counts by the difference of the forwarded calls
+# (the floor's and hotvm's own counts), so that start-up, printing and exit
+# cancel out, and shows the median and range over the rounds (hotvm's
+# console path makes a varying number of futex/ppoll/write calls while the
+# guest prints: the rounds show how much).
 # Lines: "BENCH sysrun run=R n=N rc=RC fwd=F mmio=M pid=P vcpu=TID dropped=D",
 # "BENCH syscalls run=R n=N thread=vcpu|other nr=NR name=NAME count=C",
 # "BENCH ioctls run=R n=N cmd=0xCMD count=C" (the vCPU thread), or
@@ -26,7 +28,8 @@
 N=${BENCH_FLOOR_N:-5000}
 ROUNDS=${BENCH_FLOOR_ROUNDS:-3}
 N1=${BENCH_FLOOR_N1:-1000}
-N2=${BENCH_FLOOR_N2:-9000}
+N2=${BENCH_FLOOR_N2:-20000}
+COUNT_ROUNDS=${BENCH_FLOOR_COUNT_ROUNDS:-3}
 GUEST=$T/guest/bench_hcall.bin
 TR=/sys/kernel/tracing
 SYS_TRIG='hist:keys=common_pid,id.syscall:sort=common_pid,id:size=4096'
@@ -140,13 +143,18 @@ count_run() {
 }
 
 if why=$(trace_check); then
-	for n in "$N1" "$N2"; do
-		args="bench.label=count bench.only=PSCI_VERSION n=$n"
-		count_run vsfloor.count.floor "$n" floor -m 64 -p "$args" "$GUEST" || rc=1
-		count_run vsfloor.count.hotvm "$n" "$HOTVM" run -m 64 -k "$GUEST" -c 1 \
-			--psci=user -p "$args" || rc=1
-		count_run vsfloor.count.noseccomp "$n" "$HOTVM" run -m 64 -k "$GUEST" -c 1 \
-			--psci=user --seccomp=off -p "$args" || rc=1
+	r=1
+	while [ $r -le "$COUNT_ROUNDS" ]; do
+		for n in "$N1" "$N2"; do
+			args="bench.label=count bench.only=PSCI_VERSION n=$n"
+			count_run "vsfloor.count.floor.$r" "$n" floor -m 64 -p "$args" "$GUEST" ||
+				rc=1
+			count_run "vsfloor.count.hotvm.$r" "$n" "$HOTVM" run -m 64 -k "$GUEST" -c 1 \
+				--psci=user -p "$args" || rc=1
+			count_run "vsfloor.count.noseccomp.$r" "$n" "$HOTVM" run -m 64 -k "$GUEST" \
+				-c 1 --psci=user --seccomp=off -p "$args" || rc=1
+		done
+		r=$((r + 1))
 	done
 else
 	echo "BENCH syscalls-unavailable reason=$why"

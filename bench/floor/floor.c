@@ -371,8 +371,9 @@ int main(int argc, char **argv)
 		case 'm':
 			errno = 0;
 			mib = strtoul(optarg, &end, 10);
-			if (errno || *end || mib < 4 || mib > 4096) {
-				fprintf(stderr, "%s: -m %s: RAM in MiB, 4 to 4096\n", prog, optarg);
+			/* the guest runtime's stacks and .bss take 4 MiB, the DTB 2 */
+			if (errno || *end || mib < 16 || mib > 4096) {
+				fprintf(stderr, "%s: -m %s: RAM in MiB, 16 to 4096\n", prog, optarg);
 				return 1;
 			}
 			break;
