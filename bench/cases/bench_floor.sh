@@ -89,6 +89,9 @@ count_run() {
 	_n=$2
 	shift 2
 	_d=$(mktemp -d)
+	# a trigger left by an interrupted run would make ours fail (EEXIST)
+	echo "!$SYS_TRIG" 2>/dev/null >"$TR/events/raw_syscalls/sys_enter/trigger"
+	echo "!$IOC_TRIG" 2>/dev/null >"$TR/events/syscalls/sys_enter_ioctl/trigger"
 	echo "$SYS_TRIG" >"$TR/events/raw_syscalls/sys_enter/trigger" &&
 		echo "$IOC_TRIG" >"$TR/events/syscalls/sys_enter_ioctl/trigger" ||
 		{ echo "count_run $_label: cannot set the hist triggers"; rm -rf "$_d"; return 1; }
