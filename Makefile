@@ -167,6 +167,14 @@ $(B)/bench/guest/%.elf: bench/guest/%.c $(BENCH_LIB) $(GUEST_LIB) tests/guest/li
 $(B)/bench/guest/%.bin: $(B)/bench/guest/%.elf
 	$(OBJCOPY) -O binary $< $@
 
+# The floor of a forwarded call (bench/floor/floor.c): a static arm64 KVM
+# program of its own (<linux/kvm.h>, libfdt from the sysroot), none of hotvm.
+FLOOR_BIN := $(B)/bench/floor/floor
+
+$(FLOOR_BIN): bench/floor/floor.c | $(SYSROOT)/.complete
+	@mkdir -p $(dir $@)
+	$(CC) $(TCFLAGS) $(TLDFLAGS) -o $@ $< -lfdt
+
 # End-to-end test programs (static arm64) and the case scripts they run in.
 E2E_SRC  := $(wildcard tests/e2e/*.c)
 E2E_BIN  := $(E2E_SRC:tests/e2e/%.c=$(B)/e2e/%)
@@ -194,9 +202,9 @@ testroot: $(B)/hotvm $(E2E_BIN) $(GUEST_BIN) $(BENCH_BIN) $(LGUEST_BIN) | setup-
 # The same layout with the benchmark cases (bench/cases/*.sh, bench/*.sh).
 BENCHROOT := $(B)/benchroot
 .PHONY: benchroot
-benchroot: $(B)/hotvm $(BENCH_BIN) $(E2E_BIN) $(LGUEST_BIN) | setup-full
-	tools/mktestroot --cases bench/cases $(BENCHROOT) $(B)/hotvm $(BENCH_BIN) $(E2E_BIN) \
-		$(LGUEST_BIN)
+benchroot: $(B)/hotvm $(BENCH_BIN) $(FLOOR_BIN) $(E2E_BIN) $(LGUEST_BIN) | setup-full
+	tools/mktestroot --cases bench/cases $(BENCHROOT) $(B)/hotvm $(BENCH_BIN) $(FLOOR_BIN) \
+		$(E2E_BIN) $(LGUEST_BIN)
 
 .PHONY: e2e
 e2e: testroot
