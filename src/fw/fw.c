@@ -325,18 +325,14 @@ enum fw_fate fw_call(struct fw *fw, unsigned int cpu, struct fw_call *c)
 	 * registers (DEN 0028 section 2.6), so the upper halves are whatever
 	 * the caller left there.
 	 */
-	if (c->get_args) {
-		memset(c->args, 0, sizeof(c->args));
-		if (c->get_args(c->ctx, fn.nargs, c->args) < 0) {
-			c->nret = 0;
-			c->fate = FW_FATE_ABORT;
-			return c->fate;
-		}
+	memset(c->args + fn.nargs, 0, (FW_NARGS - fn.nargs) * sizeof(c->args[0]));
+	if (c->get_args && c->get_args(c->ctx, fn.nargs, c->args) < 0) {
+		c->nret = 0;
+		c->fate = FW_FATE_ABORT;
+		return c->fate;
 	}
-	for (i = 0; i < FW_NARGS; i++) {
-		if (i >= fn.nargs) {
-			c->args[i] = 0;
-		} else if (!(id & FW_SMCCC_SMC64)) {
+	if (!(id & FW_SMCCC_SMC64)) {
+		for (i = 0; i < fn.nargs; i++) {
 			c->args[i] &= 0xffffffffu;
 		}
 	}

@@ -335,8 +335,7 @@ static int run_loop(struct cpu *c)
 		act = exit_decide(&e, &v->policy);
 		next = act;
 		if (act == ACT_HYPERCALL) {
-			memset(&call, 0, sizeof(call));
-			next = hypercall(c, &e, &call);
+			next = hypercall(c, &e, &call);	/* fw_call() fills call's results */
 		}
 		switch (next) {
 		case ACT_CONTINUE:
