@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/phase.h"
 #include "vmm/vmm.h"
 
 #define PSTATE_EL1H_DAIF 0x3c5ull	/* EL1h, D A I F masked: firmware hand-over */
@@ -293,6 +294,7 @@ static int run_loop(struct cpu *c)
 	c->suspended = false;
 	while (!stopping(v)) {
 		n0 = kvm_ioctls();
+		phase_mark(PHASE_RUN);
 		ret = vcpu_run(&c->vcpu);
 		if (ret == -EINTR) {
 			memset(&e, 0, sizeof(e));
@@ -313,6 +315,7 @@ static int run_loop(struct cpu *c)
 		act = exit_decide(&e, &v->policy);
 		next = act;
 		if (act == ACT_HYPERCALL) {
+			phase_mark(PHASE_HCALL);
 			memset(&call, 0, sizeof(call));
 			next = hypercall(c, &e, &call);
 		}
