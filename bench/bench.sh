@@ -15,7 +15,8 @@ trap '' PIPE
 #   matches it, read hotvm's memory figures (bench_mem) and send a newline
 #   to the guest (bench guests with hold=1 power off on it; the Linux shell
 #   scenario gets `poweroff -f`). Prints the guest's BENCH lines (its
-#   "BENCH guest ..." lines with run=LABEL added), hotvm's
+#   "BENCH guest ..." lines with run=LABEL added; a Linux guest's
+#   "reboot: Power down" as "BENCH guest run=LABEL poweroff=ITS-UPTIME"), hotvm's
 #   counters as "BENCH stats run=LABEL ..." and
 #   "BENCH run run=LABEL rc=STATUS ms=LAUNCH-TO-EXIT [held=LAUNCH-TO-HOLD]".
 #   Returns hotvm's status.
@@ -56,6 +57,9 @@ bench_run() {
 	exec 8>&-
 	tr -d '\r' <"$_dir/out" | grep -E '^BENCH |^RESULT|^not ok|^Bail' |
 		sed "s/^BENCH guest /BENCH guest run=$_label /"
+	# a Linux guest's clock when it powers off (printed even with `quiet`)
+	tr -d '\r' <"$_dir/out" |
+		sed -n "s/.*\[ *\([0-9.]*\)\] reboot: Power down.*/BENCH guest run=$_label poweroff=\1/p"
 	sed -n "s/^hotvm-stats: /BENCH stats run=$_label /p" "$_dir/err"
 	grep -v '^hotvm-stats: ' "$_dir/err" | head -n 20
 	echo "BENCH run run=$_label rc=$_rc ms=$_ms${_held:+ held=$_held}"

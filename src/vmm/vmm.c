@@ -615,6 +615,7 @@ static int supervise(struct vmm *v)
 
 static void destroy(struct vmm *v)
 {
+	boot_load_wait(v); /* a failed start-up: the loader thread still writes guest RAM */
 	if (v->cpus) {
 		pthread_mutex_lock(&v->lock);
 		v->quit = true;
@@ -686,9 +687,9 @@ int vmm_run(struct config *cfg)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (open_kvm(&v) || reached(PHASE_VM) || map_ram(&v) || reached(PHASE_RAM) ||
-	    boot_prepare(&v) || reached(PHASE_IMAGES) || create_cpus(&v) ||
+	    boot_prepare(&v) || reached(PHASE_IMAGES) || boot_load_start(&v) || create_cpus(&v) ||
 	    reached(PHASE_CPUS) || setup_firmware(&v) || boot_dtb(&v) || reached(PHASE_DTB) ||
-	    setup_devices(&v) || virtio_setup(&v) || reached(PHASE_DEVICES) || boot_load(&v) ||
+	    setup_devices(&v) || virtio_setup(&v) || reached(PHASE_DEVICES) || boot_load_finish(&v) ||
 	    reached(PHASE_LOADED) || start_api(&v)) {
 		goto out;
 	}
