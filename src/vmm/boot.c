@@ -391,17 +391,13 @@ static void *loader_thread(void *arg)
 int boot_load_start(struct vmm *v)
 {
 	uint64_t initrd = v->initrd.fd >= 0 ? v->initrd.size : 0;
-	uint64_t half = (v->kernel.size + initrd) / 2;
-	uint64_t tail = half > initrd ? half - initrd : 0;
-	uint64_t end = (v->layout.kernel + v->kernel.size - tail) & ~(RAM_HUGE_ALIGN - 1);
 	struct boot_loader *l = calloc(1, sizeof(*l));
 
 	if (!l) {
 		return 0; /* boot_load_finish() reads it all */
 	}
 	l->v = v;
-	/* The main thread's head of the kernel ends on a 2 MiB boundary. */
-	l->tail = v->kernel.size - (end > v->layout.kernel ? end - v->layout.kernel : 0);
+	l->tail = v->kernel.size - image_split(&v->layout, v->kernel.size, initrd);
 	if (pthread_create(&l->thread, NULL, loader_thread, l)) {
 		free(l);
 		return 0;

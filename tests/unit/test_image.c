@@ -196,6 +196,45 @@ static bool mapped_exactly(uintptr_t start, uintptr_t end, uintmax_t *total)
 	return found;
 }
 
+START_TEST(test_split)
+{
+	static const uint64_t kernels[] = { 4096, 2 * MiB, 3 * MiB + 5, 35 * MiB + 12345, 64 * MiB };
+	static const uint64_t initrds[] = { 0, 4096, 5 * MiB + 7, 100 * MiB };
+	static const uint64_t offsets[] = { 0, 0x80000 };
+
+	for (unsigned int i = 0; i < sizeof(kernels) / sizeof(kernels[0]); i++) {
+		for (unsigned int j = 0; j < sizeof(initrds) / sizeof(initrds[0]); j++) {
+			for (unsigned int k = 0; k < 2; k++) {
+				struct image_layout l = { .kernel = BASE + offsets[k] };
+				uint64_t ks = kernels[i], is = initrds[j];
+				uint64_t head = image_split(&l, ks, is);
+				uint64_t other = ks - head + is;
+
+				ck_assert_uint_le(head, ks);
+				/* the first share ends on a 2 MiB boundary unless it is empty */
+				ck_assert(head == 0 || (l.kernel + head) % IMAGE_ALIGN == 0);
+				/*
+				 * About even: the other share is at most one 2 MiB block
+				 * more than half; with an initrd as big as the kernel, it
+				 * takes only what follows the kernel's last boundary.
+				 */
+				if (is < ks) {
+					ck_assert_uint_le(other, (ks + is) / 2 + IMAGE_ALIGN);
+				} else {
+					ck_assert_uint_lt(ks - head, IMAGE_ALIGN);
+				}
+			}
+		}
+	}
+	/* 35 MiB kernel, 5 MiB initrd at RAM base: 20 MiB each */
+	{
+		struct image_layout l = { .kernel = BASE };
+
+		ck_assert_uint_eq(image_split(&l, 35 * MiB, 5 * MiB), 20 * MiB);
+	}
+}
+END_TEST
+
 START_TEST(test_ram_map)
 {
 	/* Sizes that are and are not a multiple of the block. */
@@ -309,6 +348,7 @@ int main(void)
 	tcase_add_test(tc, test_layout);
 	tcase_add_test(tc, test_header_wrap);
 	tcase_add_test(tc, test_ram);
+	tcase_add_test(tc, test_split);
 	tcase_add_test(tc, test_ram_map);
 	tcase_add_test(tc, test_phase);
 	tcase_add_test(tc, test_exit);
