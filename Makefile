@@ -9,7 +9,8 @@
 #   make setup        install/download what the build and tests need
 #
 # Variables: CROSS_COMPILE (default aarch64-linux-gnu- unless the host is
-# arm64), HOTVM_CACHE (download cache, default .cache), FUZZ_SECONDS.
+# arm64), HOTVM_CACHE (download cache, default .cache), FUZZ_SECONDS,
+# BENCH_BASE (make bench's baseline revision), BENCH_ARGS.
 
 HOST_ARCH := $(shell uname -m)
 ifeq ($(HOST_ARCH),aarch64)
@@ -199,12 +200,17 @@ testroot: $(B)/hotvm $(E2E_BIN) $(GUEST_BIN) $(BENCH_BIN) $(LGUEST_BIN) | setup-
 	tools/mktestroot $(TESTROOT) $(B)/hotvm $(E2E_BIN) $(GUEST_BIN) $(BENCH_BIN) \
 		$(LGUEST_BIN)
 
-# The same layout with the benchmark cases (bench/cases/*.sh, bench/*.sh).
+# The same layout with the benchmark cases (bench/cases/*.sh, bench/*.sh),
+# and bin/hotvm-base: hotvm built at the git revision BENCH_BASE
+# (tools/benchbase, kept in $(B)/base/SHA/; left out, and table 3 says why,
+# when that revision cannot be built, e.g. in a shallow clone). Table 3
+# sets the current build's Linux launch-to-exit time against it.
 BENCHROOT := $(B)/benchroot
+BENCH_BASE ?= a92d37f
 .PHONY: benchroot
 benchroot: $(B)/hotvm $(BENCH_BIN) $(FLOOR_BIN) $(E2E_BIN) $(LGUEST_BIN) | setup-full
 	tools/mktestroot --cases bench/cases $(BENCHROOT) $(B)/hotvm $(BENCH_BIN) $(FLOOR_BIN) \
-		$(E2E_BIN) $(LGUEST_BIN)
+		$(E2E_BIN) $(LGUEST_BIN) $$(tools/benchbase $(BENCH_BASE) $(B)/base)
 
 .PHONY: e2e
 e2e: testroot
@@ -227,7 +233,8 @@ demo: setup-full
 .PHONY: bench
 bench: setup-full
 	$(MAKE) all benchroot
-	tools/bench --root $(BENCHROOT) --out $(B)/bench $(BENCH_ARGS)
+	tools/bench --root $(BENCHROOT) --out $(B)/bench --base-status $(B)/base/status \
+		$(BENCH_ARGS)
 
 .PHONY: format
 format:

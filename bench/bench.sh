@@ -10,10 +10,13 @@ trap '' PIPE
 
 # bench_run LABEL MIB HOLD ARGS...
 #   Run `hotvm run -m MIB ARGS...` with HOTVM_STATS=1 and its stdin on a
-#   FIFO. HOLD is empty, or an extended regex: when a line of the output
+#   FIFO (HOTVM defaults to $HOTVM: BENCH_HOTVM=PATH runs another build,
+#   e.g. the baseline). HOLD is empty, or an extended regex: when a line of the output
 #   matches it, read hotvm's memory figures (bench_mem) and send a newline
 #   to the guest (bench guests with hold=1 power off on it; the Linux shell
-#   scenario gets `poweroff -f`). Prints the guest's BENCH lines, hotvm's
+#   scenario gets `poweroff -f`). Prints the guest's BENCH lines (its
+#   "BENCH guest ..." lines with run=LABEL added; a Linux guest's
+#   "reboot: Power down" as "BENCH guest run=LABEL poweroff=ITS-UPTIME"), hotvm's
 #   counters as "BENCH stats run=LABEL ..." and
 #   "BENCH run run=LABEL rc=STATUS ms=LAUNCH-TO-EXIT [held=LAUNCH-TO-HOLD]".
 #   Returns hotvm's status.
@@ -27,7 +30,8 @@ bench_run() {
 	: >"$_dir/out"
 	_held=
 	_t0=$(now_ms)
-	HOTVM_STATS=1 "$HOTVM" run -m "$_mib" "$@" <"$_dir/in" >"$_dir/out" 2>"$_dir/err" &
+	HOTVM_STATS=1 "${BENCH_HOTVM:-$HOTVM}" run -m "$_mib" "$@" <"$_dir/in" >"$_dir/out" \
+		2>"$_dir/err" &
 	_pid=$!
 	exec 8>"$_dir/in"
 	if [ -n "$_hold" ]; then
@@ -51,7 +55,11 @@ bench_run() {
 	_rc=$?
 	_ms=$(($(now_ms) - _t0))
 	exec 8>&-
-	tr -d '\r' <"$_dir/out" | grep -E '^BENCH |^RESULT|^not ok|^Bail'
+	tr -d '\r' <"$_dir/out" | grep -E '^BENCH |^RESULT|^not ok|^Bail' |
+		sed "s/^BENCH guest /BENCH guest run=$_label /"
+	# a Linux guest's clock when it powers off (printed even with `quiet`)
+	tr -d '\r' <"$_dir/out" |
+		sed -n "s/.*\[ *\([0-9.]*\)\] reboot: Power down.*/BENCH guest run=$_label poweroff=\1/p"
 	sed -n "s/^hotvm-stats: /BENCH stats run=$_label /p" "$_dir/err"
 	grep -v '^hotvm-stats: ' "$_dir/err" | head -n 20
 	echo "BENCH run run=$_label rc=$_rc ms=$_ms${_held:+ held=$_held}"
@@ -65,8 +73,9 @@ bench_run() {
 
 # bench_mem LABEL PID MIB: hotvm's peak RSS (VmHWM in /proc/PID/status) and
 # the resident part of its guest RAM mapping (the MIB MiB mapping's Rss in
-# /proc/PID/smaps: the guest pages it touched), in KiB, as
-# "BENCH mem run=LABEL hwm=... rss=... ram=... threads=...".
+# /proc/PID/smaps: the guest pages it touched) and how much of that is in
+# transparent huge pages (its AnonHugePages), in KiB, as
+# "BENCH mem run=LABEL hwm=... rss=... ram=... thp=... threads=...".
 bench_mem() {
 	_hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$2/status")
 	_rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$2/status")
@@ -75,6 +84,8 @@ bench_mem() {
 		/^[0-9a-f]+-[0-9a-f]+ / { inram = 0 }
 		/^Size:/ { inram = ($2 == ram) }
 		/^Rss:/ { if (inram) kb += $2 }
-		END { print kb + 0 }' "/proc/$2/smaps")
-	echo "BENCH mem run=$1 hwm=$_hwm rss=$_rss ram=$_ram threads=$_thr"
+		/^AnonHugePages:/ { if (inram) thp += $2 }
+		END { print kb + 0, thp + 0 }' "/proc/$2/smaps")
+	echo "BENCH mem run=$1 hwm=$_hwm rss=$_rss ram=${_ram% *} thp=${_ram#* }" \
+		"threads=$_thr"
 }

@@ -79,3 +79,12 @@ int image_layout(const struct image_info *info, uint64_t file_size, uint64_t ini
 	}
 	return 0;
 }
+
+uint64_t image_split(const struct image_layout *l, uint64_t kernel_size, uint64_t initrd_size)
+{
+	uint64_t half = kernel_size / 2 + initrd_size / 2;
+	uint64_t tail = half > initrd_size ? half - initrd_size : 0;
+	uint64_t end = (l->kernel + kernel_size - tail) & ~(IMAGE_ALIGN - 1);
+
+	return end > l->kernel ? end - l->kernel : 0;
+}

@@ -51,4 +51,14 @@ void image_parse(const void *buf, size_t len, struct image_info *out);
 int image_layout(const struct image_info *info, uint64_t file_size, uint64_t initrd_size,
 		 uint64_t ram_base, uint64_t ram_size, struct image_layout *out);
 
+/*
+ * Split the loading of a kernel of @kernel_size bytes at @l->kernel and an
+ * initrd of @initrd_size bytes (0: none) between two threads: one reads
+ * the kernel's first bytes (the returned count), the other the rest of the
+ * kernel and the initrd. The shares are about even, and the first ends on
+ * an IMAGE_ALIGN boundary of guest RAM (or is 0, or all of the kernel), so
+ * that no 2 MiB block of RAM is written by both.
+ */
+uint64_t image_split(const struct image_layout *l, uint64_t kernel_size, uint64_t initrd_size);
+
 #endif

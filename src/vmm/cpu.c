@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/phase.h"
 #include "vmm/vmm.h"
 
 void cpu_start(struct cpu *c, enum cpu_mode mode, uint64_t entry, uint64_t ctx, bool be)
@@ -313,6 +314,7 @@ static int run_loop(struct cpu *c)
 	int ret;
 
 	c->suspended = false;
+	phase_mark(PHASE_RUN);	/* the first vCPU's first KVM_RUN is next */
 	while (!stopping(v)) {
 		n0 = kvm_ioctls();
 		ret = vcpu_run(&c->vcpu);
@@ -335,6 +337,7 @@ static int run_loop(struct cpu *c)
 		act = exit_decide(&e, &v->policy);
 		next = act;
 		if (act == ACT_HYPERCALL) {
+			phase_mark(PHASE_HCALL);
 			next = hypercall(c, &e, &call);	/* fw_call() fills call's results */
 		}
 		switch (next) {

@@ -8,6 +8,7 @@
 
 #include "kvm/kvm.h"
 #include "lib/config.h"
+#include "lib/phase.h"
 #include "vmm/ctl.h"
 #include "vmm/vmm.h"
 
@@ -61,11 +62,13 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "hotvm run: %s (try 'hotvm run --help')\n", err);
 		return 2;
 	}
+	phase_mark(PHASE_CONFIG);
 	return vmm_run(&cfg);
 }
 
 int main(int argc, char **argv)
 {
+	phase_mark(PHASE_START);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +17,7 @@
 #include "dev/cpuhp.h"
 #include "dev/rtc.h"
 #include "dev/uart.h"
+#include "lib/phase.h"
 #include "vmm/seccomp.h"
 #include "vmm/vmm.h"
 
@@ -48,6 +48,9 @@ enum vm_answer vmm_request(struct vmm *v, enum vm_event ev)
 	}
 	pthread_cond_broadcast(&v->cond);
 	pthread_mutex_unlock(&v->lock);
+	if (ans == VM_TAKEN && ev != VM_EV_RESET) {
+		phase_mark(PHASE_STOP);
+	}
 	/* One event per power-off or reset taken, whoever asked (guest, KVM, API). */
 	if (ans == VM_TAKEN && (ev == VM_EV_POWEROFF || ev == VM_EV_HIBERNATE)) {
 		api_emit_kind(v->api, "system-off", -1, ev == VM_EV_HIBERNATE ? "hibernate" : "off");
@@ -191,14 +194,12 @@ static int map_ram(struct vmm *v)
 		return -EINVAL;
 	}
 	size = ram->size;
-	hva = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		   -1, 0);
-	if (hva == MAP_FAILED) {
+	hva = ram_map(size);
+	if (!hva) {
 		fprintf(stderr, "hotvm: cannot allocate %lu MiB of guest RAM: %s\n", v->cfg->mem,
 			strerror(errno));
 		return -ENOMEM;
 	}
-	madvise(hva, size, MADV_HUGEPAGE);
 	v->ram = (struct ram){ .base = ram->base, .size = size, .hva = hva };
 	ret = vm_addmem(&v->kvm, ram->base, hva, size);
 	if (ret) {
@@ -579,6 +580,7 @@ static int supervise(struct vmm *v)
 	int ret;
 
 	pthread_mutex_lock(&v->lock);
+	phase_mark(PHASE_POWERON);
 	power_on(v);
 	for (;;) {
 		while (v->vm.state == VM_RUNNING || v->nrunning > 0) {
@@ -599,6 +601,7 @@ static int supervise(struct vmm *v)
 			vmm_log(LOG_INFO, "a stop arrived during the reset: not rebooting");
 		}
 	}
+	phase_mark(PHASE_PARKED);
 	v->quit = true;
 	for (unsigned int i = 0; i < v->ncpus; i++) {
 		pthread_cond_signal(&v->cpus[i].wake);
@@ -616,6 +619,7 @@ static int supervise(struct vmm *v)
 
 static void destroy(struct vmm *v)
 {
+	boot_load_wait(v); /* a failed start-up: the loader thread still writes guest RAM */
 	if (v->cpus) {
 		pthread_mutex_lock(&v->lock);
 		v->quit = true;
@@ -633,6 +637,7 @@ static void destroy(struct vmm *v)
 		pthread_kill(v->sig_thread, SIGUSR2);
 		pthread_join(v->sig_thread, NULL);
 	}
+	phase_mark(PHASE_JOINED);
 	/* Before the core goes: the API thread reads it. */
 	api_stop(v->api);
 	uart_destroy(v->uart);
@@ -652,20 +657,28 @@ static void destroy(struct vmm *v)
 		gic_destroy(&v->gic);
 	}
 	vm_close(&v->kvm);
-	if (v->ram.hva) {
-		munmap(v->ram.hva, v->ram.size);
-	}
+	phase_mark(PHASE_VMCLOSED);
+	ram_unmap(v->ram.hva, v->ram.size);
 	free(v->cpus);
 	free(v->mpidr);
 	boot_close(v);
 	free(v->dtb);
 	pthread_cond_destroy(&v->cond);
 	pthread_mutex_destroy(&v->lock);
+	phase_mark(PHASE_END);
+}
+
+/* A step of vmm_run()'s start-up done: note the time (HOTVM_STATS). */
+static int reached(enum phase p)
+{
+	phase_mark(p);
+	return 0;
 }
 
 int vmm_run(struct config *cfg)
 {
 	struct vmm v = { .cfg = cfg, .gic = { -1, -1 } };
+	const char *stats;
 	int status = 1;
 
 	log_level = cfg->loglevel;
@@ -677,10 +690,11 @@ int vmm_run(struct config *cfg)
 	v.reset_delay_ms = reset_delay_ms();
 	signal(SIGPIPE, SIG_IGN);
 
-	if (open_kvm(&v) || map_ram(&v) || boot_prepare(&v) || create_cpus(&v) ||
-	    setup_firmware(&v) || boot_dtb(&v) || setup_devices(&v) || virtio_setup(&v) ||
-	    boot_load(&v) ||
-	    start_api(&v)) {
+	if (open_kvm(&v) || reached(PHASE_VM) || map_ram(&v) || reached(PHASE_RAM) ||
+	    boot_prepare(&v) || reached(PHASE_IMAGES) || boot_load_start(&v) || create_cpus(&v) ||
+	    reached(PHASE_CPUS) || setup_firmware(&v) || boot_dtb(&v) || reached(PHASE_DTB) ||
+	    setup_devices(&v) || virtio_setup(&v) || reached(PHASE_DEVICES) || boot_load_finish(&v) ||
+	    reached(PHASE_LOADED) || start_api(&v)) {
 		goto out;
 	}
 	vmm_log(LOG_INFO, "%u vCPUs (%u enabled), %lu MiB, %s, PSCI %u.%u in %s", v.ncpus,
@@ -695,8 +709,13 @@ int vmm_run(struct config *cfg)
 	    seccomp_selftest(cfg->seccomp == SANDBOX_ON)) {
 		goto out;
 	}
+	phase_mark(PHASE_THREADS);
 	status = supervise(&v);
 out:
 	destroy(&v);
+	stats = getenv("HOTVM_STATS");
+	if (stats && !strcmp(stats, "1")) {
+		phase_print(stderr);
+	}
 	return status;
 }

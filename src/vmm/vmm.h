@@ -136,6 +136,7 @@ struct vmm {
 	size_t kernel_size, initrd_size, dtb_size;
 	struct image_info info;
 	struct image_layout layout;
+	struct boot_loader *loader;	/* the first boot's loader thread (boot.c), or NULL */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* main thread: a request, or a CPU parked */
@@ -183,6 +184,16 @@ void virtio_close(struct vmm *v);
 int boot_prepare(struct vmm *v);	/* read images, lay out RAM */
 int boot_dtb(struct vmm *v);		/* build the DTB (needs MPIDRs) */
 int boot_load(struct vmm *v);		/* load images into guest RAM */
+/*
+ * The first boot's load: boot_load_start() starts reading part of the
+ * images on a thread of its own, boot_load_finish() reads the rest on the
+ * calling thread, waits for that thread and loads the tables (as
+ * boot_load()). boot_load_wait() only waits for that thread (error paths:
+ * before guest RAM goes); both return its result, 0 if there is none.
+ */
+int boot_load_start(struct vmm *v);
+int boot_load_finish(struct vmm *v);
+int boot_load_wait(struct vmm *v);
 void boot_close(struct vmm *v);		/* close the image files */
 
 #endif

@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for Image parsing/placement, RAM bounds and exit decisions. */
+/*
+ * Unit tests for Image parsing/placement, RAM mapping and bounds, exit
+ * decisions and the start-up phase clock.
+ */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "unit.h"
 #include "lib/exit.h"
 #include "lib/image.h"
+#include "lib/phase.h"
 #include "lib/ram.h"
 
 #define MiB (1ull << 20)
@@ -167,6 +173,142 @@ START_TEST(test_ram)
 }
 END_TEST
 
+/*
+ * Does /proc/self/maps have a mapping of exactly [start, end)? @total gets
+ * the bytes of every mapping together.
+ */
+static bool mapped_exactly(uintptr_t start, uintptr_t end, uintmax_t *total)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	uintmax_t a, b;
+	char line[512];
+	bool found = false;
+
+	ck_assert_ptr_nonnull(f);
+	*total = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%jx-%jx", &a, &b) == 2) {
+			found = found || (a == start && b == end);
+			*total += b - a;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+START_TEST(test_split)
+{
+	static const uint64_t kernels[] = { 4096, 2 * MiB, 3 * MiB + 5, 35 * MiB + 12345, 64 * MiB };
+	static const uint64_t initrds[] = { 0, 4096, 5 * MiB + 7, 100 * MiB };
+	static const uint64_t offsets[] = { 0, 0x80000 };
+
+	for (unsigned int i = 0; i < sizeof(kernels) / sizeof(kernels[0]); i++) {
+		for (unsigned int j = 0; j < sizeof(initrds) / sizeof(initrds[0]); j++) {
+			for (unsigned int k = 0; k < 2; k++) {
+				struct image_layout l = { .kernel = BASE + offsets[k] };
+				uint64_t ks = kernels[i], is = initrds[j];
+				uint64_t head = image_split(&l, ks, is);
+				uint64_t other = ks - head + is;
+
+				ck_assert_uint_le(head, ks);
+				/* the first share ends on a 2 MiB boundary unless it is empty */
+				ck_assert(head == 0 || (l.kernel + head) % IMAGE_ALIGN == 0);
+				/*
+				 * About even: the other share is at most one 2 MiB block
+				 * more than half; with an initrd as big as the kernel, it
+				 * takes only what follows the kernel's last boundary.
+				 */
+				if (is < ks) {
+					ck_assert_uint_le(other, (ks + is) / 2 + IMAGE_ALIGN);
+				} else {
+					ck_assert_uint_lt(ks - head, IMAGE_ALIGN);
+				}
+			}
+		}
+	}
+	/* 35 MiB kernel, 5 MiB initrd at RAM base: 20 MiB each */
+	{
+		struct image_layout l = { .kernel = BASE };
+
+		ck_assert_uint_eq(image_split(&l, 35 * MiB, 5 * MiB), 20 * MiB);
+	}
+}
+END_TEST
+
+START_TEST(test_ram_map)
+{
+	/* Sizes that are and are not a multiple of the block. */
+	static const uint64_t sizes[] = { 6 * MiB, 2 * MiB + 4096, 64 * MiB };
+
+	for (unsigned int i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint64_t size = sizes[i];
+		uintmax_t before, after;
+		uint8_t *p;
+
+		mapped_exactly(0, 0, &before);
+		mapped_exactly(0, 0, &before); /* the first call may set up stdio */
+		p = ram_map(size);
+
+		ck_assert_ptr_nonnull(p);
+		ck_assert_uint_eq((uintptr_t)p % RAM_HUGE_ALIGN, 0);
+		/* zero-filled, writable at both ends */
+		ck_assert_uint_eq(p[0], 0);
+		ck_assert_uint_eq(p[size - 1], 0);
+		p[0] = 1;
+		p[size - 1] = 2;
+		/* the alignment slack was given back: one mapping, exactly the size */
+		ck_assert_msg(mapped_exactly((uintptr_t)p, (uintptr_t)p + size, &after),
+			      "no mapping of exactly %" PRIu64 " bytes at %p", size, (void *)p);
+		ck_assert_uint_eq(after - before, size);
+		ram_unmap(p, size);
+		ck_assert(!mapped_exactly((uintptr_t)p, (uintptr_t)p + size, &after));
+		ck_assert_uint_eq(after, before);
+	}
+	errno = 0;
+	ck_assert_ptr_null(ram_map(0));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_null(ram_map(UINT64_MAX - 4095));
+	ck_assert_int_eq(errno, EINVAL);
+	ram_unmap(NULL, 4096); /* nothing to free */
+}
+END_TEST
+
+START_TEST(test_phase)
+{
+	phase_clear();
+	ck_assert_int_eq(phase_ns(PHASE_START), -1);
+	phase_mark(PHASE_CPUS); /* before the start: no time yet */
+	ck_assert_int_eq(phase_ns(PHASE_CPUS), -1);
+	phase_clear();
+	phase_mark_at(PHASE_START, 1000000000);
+	phase_mark_at(PHASE_VM, 1002500000);
+	phase_mark_at(PHASE_VM, 1009000000); /* the first mark stays */
+	phase_mark_at(PHASE_COUNT, 5); /* out of range: ignored */
+	ck_assert_int_eq(phase_ns(PHASE_START), 0);
+	ck_assert_int_eq(phase_ns(PHASE_VM), 2500000);
+	ck_assert_int_eq(phase_ns(PHASE_RAM), -1);
+	ck_assert_str_eq(phase_name(PHASE_VM), "vm");
+	ck_assert_str_eq(phase_name(PHASE_END), "end");
+	ck_assert_str_eq(phase_name(PHASE_COUNT), "?");
+	for (int p = 0; p < PHASE_COUNT; p++) {
+		ck_assert_str_ne(phase_name((enum phase)p), "?");
+	}
+	{
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		ck_assert_ptr_nonnull(f);
+		phase_print(f);
+		fclose(f);
+		ck_assert_str_eq(buf, "hotvm-stats: what=phase name=start ms=0.000 mono_ms=1000.000\n"
+				      "hotvm-stats: what=phase name=vm ms=2.500\n");
+		free(buf);
+	}
+	phase_clear();
+}
+END_TEST
+
 START_TEST(test_exit)
 {
 	struct exit_policy user = { .psci_user = true };
@@ -206,6 +348,9 @@ int main(void)
 	tcase_add_test(tc, test_layout);
 	tcase_add_test(tc, test_header_wrap);
 	tcase_add_test(tc, test_ram);
+	tcase_add_test(tc, test_split);
+	tcase_add_test(tc, test_ram_map);
+	tcase_add_test(tc, test_phase);
 	tcase_add_test(tc, test_exit);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
