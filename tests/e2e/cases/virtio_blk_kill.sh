@@ -10,7 +10,7 @@
 # removes the stale socket and says so; `hotvm ctl status` answers) and the
 # same image, and the guest goes on from record N+1. After the last kill a
 # last start on the same socket and image still works.
-# timeout: 150
+# timeout: 300
 . $T/lib.sh
 set -u
 KILLS=${KILLS:-3}
@@ -68,9 +68,11 @@ last=0
 k=1
 t0=$(now_ms)
 while [ $k -le "$KILLS" ]; do
+	tb=$(now_ms)
 	start "$d/b$k.out" -k "$T/linux/Image" -i "$T/linux/initrd.cpio" \
 		-p "quiet console=ttyS0 hotvm.root=/dev/vda hotvm.test=shell"
 	wait_for "shell ready" 90 || die "boot $k: no shell"
+	boot_ms=$(($(now_ms) - tb))
 	if [ $k -gt 1 ]; then
 		grep -q "removed the stale API socket $SOCK" "$out" ||
 			die "boot $k: hotvm did not say it removed the stale socket"
@@ -88,6 +90,7 @@ while [ $k -le "$KILLS" ]; do
 	n=$(lines "$out" | sed -n 's/^T: synced \([0-9]*\)$/\1/p' | tail -n 1)
 	grep -q "^T: FAIL" "$out" && die "kill $k: the guest's writer failed"
 	[ -n "$n" ] && [ "$n" -gt "$last" ] || die "kill $k: no progress (last synced '$n', before $last)"
+	tc=$(now_ms)
 	fsck=$(e2fsck -fp "$img" 2>&1)
 	rc=$?
 	[ $rc -le 1 ] || die "kill $k: e2fsck -fp: exit $rc: $fsck"
@@ -97,7 +100,7 @@ while [ $k -le "$KILLS" ]; do
 	rc=$?
 	umount "$d/mnt"
 	[ $rc -eq 0 ] || die "kill $k after ${delay}s: synced up to $n: $check"
-	pass "kill $k, ${delay}s into the load: synced up to record $n; journal replayed, e2fsck clean; $check"
+	pass "kill $k, ${delay}s into the load: synced up to record $n; journal replayed, e2fsck clean; $check (boot ${boot_ms} ms, checks $(($(now_ms) - tc)) ms)"
 	last=$n
 	k=$((k + 1))
 done
