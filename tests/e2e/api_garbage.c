@@ -27,7 +27,7 @@
  *   halfclose  a bad request, then shutdown(SHUT_WR)          its answer, then EOF
  *              an unterminated line, then shutdown(SHUT_WR)   EOF, no answer
  *   abort      half a request, then a reset (SO_LINGER 0)     (nothing to read)
- * Every 10th message is a valid status (ok, "state":"running"), and each
+ * Every 10th round starts with a valid status (ok, "state":"running"); each
  * connection ends with a status whose id must be the next answer (no stray
  * or missing answers). Each client also holds one connection with half a
  * request for the whole run and finishes it at the end (answered).
@@ -75,8 +75,8 @@ enum kind {
 };
 
 static const char *const kind_names[NKINDS] = {
-	"truncated", "badjson", "deep", "binary",    "types",     "unknown",
-	"oversized", "blank",	"pipeline", "slow", "halfclose", "abort",
+	"truncated", "badjson", "deep", "binary", "types", "unknown",
+	"oversized", "blank", "pipeline", "slow", "halfclose", "abort",
 };
 
 static const char *sock_path;
