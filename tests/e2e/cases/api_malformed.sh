@@ -11,7 +11,7 @@
 # vCPUs enabled and powered), and hotvm's RSS outside guest RAM and its
 # number of open fds stay flat (measured after each quarter of the
 # messages: a leak of a few hundred bytes or one fd per message shows).
-# timeout: 120
+# timeout: 240
 . "$T/console.sh"
 set -u
 SOCK=/tmp/hotvm-garbage.sock
