@@ -63,6 +63,7 @@ while [ $i -le $CYCLES ]; do
 		rss20=$(vm_rss $MEM)
 		free20=$(memfree)
 		;;
+	$((CYCLES / 2))) rss_mid=$(vm_rss $MEM) ;;
 	esac
 	i=$((i + 1))
 done
@@ -70,7 +71,7 @@ ms=$(($(now_ms) - t0))
 rss_end=$(vm_rss $MEM)
 free_end=$(memfree)
 pass "$CYCLES cycles of cpu-add 2 (guest handler onlines), cpu-remove 2 (guest ejects): $ms ms, $((ms / CYCLES)) ms a cycle"
-echo "hotvm RSS without guest RAM: ${rss20:-?} KiB after 20 cycles, ${rss_end:-?} KiB after $CYCLES"
+echo "hotvm RSS without guest RAM: ${rss20:-?} KiB after 20 cycles, ${rss_end:-?} KiB after $CYCLES (${rss_mid:-?} KiB after $((CYCLES / 2)))"
 echo "guest MemFree: ${free20:-?} kB after 20 cycles, ${free_end:-?} kB after $CYCLES"
 [ -n "${rss20:-}" ] && [ -n "$rss_end" ] && [ -n "${free20:-}" ] && [ -n "$free_end" ] ||
 	die "could not read the memory figures"
