@@ -6,6 +6,7 @@
 #                     (emulated arm64 host on x86_64)
 #   make demo         the hot-plug demo
 #   make fuzz         long fuzzing runs          make bench   benchmarks
+#   make soak         the long reliability campaigns (totals in build/soak/)
 #   make setup        install/download what the build and tests need
 #
 # Variables: CROSS_COMPILE (default aarch64-linux-gnu- unless the host is
@@ -212,6 +213,14 @@ benchroot: $(B)/hotvm $(BENCH_BIN) $(FLOOR_BIN) $(E2E_BIN) $(LGUEST_BIN) | setup
 	tools/mktestroot --cases bench/cases $(BENCHROOT) $(B)/hotvm $(BENCH_BIN) $(FLOOR_BIN) \
 		$(E2E_BIN) $(LGUEST_BIN) $$(tools/benchbase $(BENCH_BASE) $(B)/base)
 
+# The e2e cases plus the soak campaigns (tests/soak/soak_*.sh: e2e cases
+# with campaign parameters), for make soak.
+SOAKROOT := $(B)/soakroot
+.PHONY: soakroot
+soakroot: $(B)/hotvm $(E2E_BIN) $(GUEST_BIN) $(LGUEST_BIN) | setup-full
+	tools/mktestroot --more-cases tests/soak $(SOAKROOT) $(B)/hotvm $(E2E_BIN) $(GUEST_BIN) \
+		$(LGUEST_BIN)
+
 .PHONY: e2e
 e2e: testroot
 	tools/testhost --root $(TESTROOT) --results $(B)/results/e2e.txt $(E2E_ARGS)
@@ -235,6 +244,14 @@ bench: setup-full
 	$(MAKE) all benchroot
 	tools/bench --root $(BENCHROOT) --out $(B)/bench --base-status $(B)/base/status \
 		$(BENCH_ARGS)
+
+# make soak: 10^6 hostile SMCCC calls, 1000 DT and 1000 ACPI hot-plug
+# cycles, 10^4 malformed control messages, 20 kill -9s under disk load
+# (tools/soak); SOAK_ARGS="--env KILLS=5" changes a parameter.
+.PHONY: soak
+soak: setup-full
+	$(MAKE) all soakroot
+	tools/soak --root $(SOAKROOT) --out $(B)/soak $(SOAK_ARGS)
 
 .PHONY: format
 format:

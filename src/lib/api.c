@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -106,7 +107,9 @@ static void client_close(struct api_client *c)
 	if (c->fd >= 0) {
 		close(c->fd);
 	}
-	free(c->in);
+	if (c->in) {
+		munmap(c->in, PROTO_MAX_LINE);
+	}
 	free(c->out);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
@@ -787,8 +790,16 @@ static bool accept_client(struct api *api)
 		struct api_client *c = &api->clients[i];
 
 		if (c->fd < 0) {
-			c->in = malloc(PROTO_MAX_LINE);
-			if (!c->in) {
+			/*
+			 * Mapped, not malloc'd: the pages a client wrote go back to
+			 * the system when it leaves. From the heap, every client
+			 * left its pages resident in a different free chunk, and
+			 * hotvm's RSS crept up by MiBs over 10^4 requests.
+			 */
+			c->in = mmap(NULL, PROTO_MAX_LINE, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (c->in == MAP_FAILED) {
+				c->in = NULL;
 				client_refuse(fd, PROTO_EINTERNAL,
 					      "out of memory: cannot serve another control client");
 				return true;

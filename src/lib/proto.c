@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* hotvm control protocol: request parsing and response formatting (json-c). */
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -90,6 +91,40 @@ static enum proto_err get_count(struct json_object *obj, const char *key, int64_
 	return PROTO_OK;
 }
 
+/*
+ * json-c takes NaN, Infinity and numbers too big for a double (1e999), none
+ * of them JSON; echoed back in "id" they would make the answer invalid JSON.
+ */
+static bool nonfinite(struct json_object *obj)
+{
+	size_t i, n;
+
+	switch (json_object_get_type(obj)) {
+	case json_type_double:
+		return !isfinite(json_object_get_double(obj));
+	case json_type_array:
+		n = json_object_array_length(obj);
+		for (i = 0; i < n; i++) {
+			if (nonfinite(json_object_array_get_idx(obj, i))) {
+				return true;
+			}
+		}
+		return false;
+	case json_type_object: {
+		json_object_object_foreach(obj, key, val)
+		{
+			(void)key;
+			if (nonfinite(val)) {
+				return true;
+			}
+		}
+		return false;
+	}
+	default:
+		return false;
+	}
+}
+
 enum proto_err proto_parse(const char *line, size_t len, struct proto_req *req, char *msg,
 			   size_t msglen)
 {
@@ -141,6 +176,10 @@ enum proto_err proto_parse(const char *line, size_t len, struct proto_req *req, 
 		}
 	}
 	json_tokener_free(tok);
+	if (nonfinite(obj)) {
+		json_object_put(obj);
+		return fail(msg, msglen, PROTO_EPARSE, "malformed JSON: NaN or an infinite number");
+	}
 
 	if (!json_object_is_type(obj, json_type_object)) {
 		err = fail(msg, msglen, PROTO_EINVALID, "a request must be a JSON object");

@@ -82,6 +82,12 @@ START_TEST(test_errors)
 		{ "{\"op\":\"status\",\"extra\":true}", PROTO_EINVALID },
 		{ "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", PROTO_EPARSE },
 		{ "{\"op\":\"\xff\xfe\"}", PROTO_EPARSE },
+		/* json-c takes these; not JSON, and an answer echoing them would not be */
+		{ "NaN", PROTO_EPARSE },
+		{ "{\"op\":\"status\",\"id\":Infinity}", PROTO_EPARSE },
+		{ "{\"op\":\"status\",\"id\":[1,{\"a\":-Infinity}]}", PROTO_EPARSE },
+		{ "{\"op\":\"status\",\"id\":1e999}", PROTO_EPARSE },
+		{ "{\"op\":\"cpu-add\",\"cpu\":NaN}", PROTO_EPARSE },
 	};
 	unsigned int i;
 
