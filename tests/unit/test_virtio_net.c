@@ -439,6 +439,8 @@ int main(void)
 	Suite *s = suite_create("virtio_net");
 	TCase *tc = tcase_create("virtio_net");
 
+	/* ASan + UBSan on a loaded machine: Check's default 4 s is too tight */
+	tcase_set_timeout(tc, 30);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_config);
 	tcase_add_test(tc, test_features_none);

@@ -165,6 +165,8 @@ int main(void)
 	Suite *s = suite_create("virtio_rng");
 	TCase *tc = tcase_create("virtio_rng");
 
+	/* ASan + UBSan on a loaded machine: Check's default 4 s is too tight */
+	tcase_set_timeout(tc, 30);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_ident);
 	tcase_add_test(tc, test_entropy);
