@@ -1,4 +1,4 @@
-# kill -9 of hotvm at random moments under guest disk load, KILLS times (3;
+# kill -9 of hotvm at random moments under guest disk load, KILLS times (2;
 # `make soak` does 20): a Linux guest with its root on /dev/vda (an ext4
 # image from $T/linux/rootfs) runs tests/linux/diskrec, which writes
 # numbered 4 KiB records, fsyncs after every BATCH (8) and then prints
@@ -13,7 +13,7 @@
 # timeout: 300
 . $T/lib.sh
 set -u
-KILLS=${KILLS:-3}
+KILLS=${KILLS:-2}
 BATCH=${DISKREC_BATCH:-8}
 SLOTS=16384 # 64 MiB of records in a 160 MiB image; see diskrec.c
 MAXMS=${KILL_MAX_MS:-2000}

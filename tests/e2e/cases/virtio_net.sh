@@ -3,7 +3,7 @@
 # host gives it 192.168.100.1, the Linux guest (hotvm.test=shell,
 # hotvm.virtio=1 loads virtio_mmio and virtio_net) configures eth0 as
 # 192.168.100.2 itself. Then: the guest's MAC is the one given, the guest
-# pings the host, and a 4 MiB random file goes each way with busybox nc,
+# pings the host, and a 1 MiB random file goes each way with busybox nc,
 # checksums compared. Once with vhost=1 (the kernel's vhost-net; hotvm
 # says which data path it took) and once with vhost=0 (hotvm's userspace
 # path), each ending with an in-process reboot and a ping after it (the
@@ -16,7 +16,7 @@ GUEST_IP=192.168.100.2
 MAC=52:54:00:12:34:56
 need_file "$T/linux/Image"
 [ -c /dev/net/tun ] || { echo "FAIL: no /dev/net/tun in the test host (module tun)"; exit 1; }
-dd if=/dev/urandom of=/tmp/net.h2g bs=1024 count=4096 2>/dev/null
+dd if=/dev/urandom of=/tmp/net.h2g bs=1024 count=1024 2>/dev/null
 want_h2g=$(sha256sum </tmp/net.h2g | cut -d' ' -f1)
 
 # guest_sum FILE: the sha256 of FILE in the guest
@@ -75,12 +75,12 @@ run() { # run VHOST
 	sleep 1
 	if timeout 60 nc -w 10 $GUEST_IP $p1 </tmp/net.h2g && sleep 1 &&
 		[ "$(guest_sum /tmp/in)" = "$want_h2g" ]; then
-		pass "vhost=$vh: 4 MiB host -> guest, sha256 equal"
+		pass "vhost=$vh: 1 MiB host -> guest, sha256 equal"
 	else
 		fail "vhost=$vh: host -> guest: guest has $(vm_sh 'ls -l /tmp/in')"
 	fi
 	# guest -> host: the host listens
-	vm_sh "dd if=/dev/urandom of=/tmp/out bs=1024 count=4096 2>/dev/null" >/dev/null
+	vm_sh "dd if=/dev/urandom of=/tmp/out bs=1024 count=1024 2>/dev/null" >/dev/null
 	want_g2h=$(guest_sum /tmp/out)
 	rm -f /tmp/net.g2h.$vh
 	(sleep 120 | timeout 90 nc -l -p $p2 >/tmp/net.g2h.$vh &)
@@ -89,7 +89,7 @@ run() { # run VHOST
 	sleep 1
 	got=$(sha256sum </tmp/net.g2h.$vh | cut -d' ' -f1)
 	if [ -n "$want_g2h" ] && [ "$got" = "$want_g2h" ]; then
-		pass "vhost=$vh: 4 MiB guest -> host, sha256 equal"
+		pass "vhost=$vh: 1 MiB guest -> host, sha256 equal"
 	else
 		fail "vhost=$vh: guest -> host: want '$want_g2h', got '$got' ($(wc -c </tmp/net.g2h.$vh) bytes)"
 	fi
