@@ -74,8 +74,11 @@ bench_run() {
 # bench_mem LABEL PID MIB: hotvm's peak RSS (VmHWM in /proc/PID/status) and
 # the resident part of its guest RAM mapping (the MIB MiB mapping's Rss in
 # /proc/PID/smaps: the guest pages it touched) and how much of that is in
-# transparent huge pages (its AnonHugePages), in KiB, as
-# "BENCH mem run=LABEL hwm=... rss=... ram=... thp=... threads=...".
+# transparent huge pages (its AnonHugePages), in KiB, and the Rss of every
+# other mapping (other=: hotvm's own memory now, summed page by page; VmRSS
+# and VmHWM are the kernel's per-thread batched counters, which lag by up to
+# a batch per thread when 500 threads fault guest RAM in), as
+# "BENCH mem run=LABEL hwm=... rss=... ram=... thp=... other=... threads=...".
 bench_mem() {
 	_hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$2/status")
 	_rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$2/status")
@@ -83,9 +86,9 @@ bench_mem() {
 	_ram=$(awk -v ram=$(($3 * 1024)) '
 		/^[0-9a-f]+-[0-9a-f]+ / { inram = 0 }
 		/^Size:/ { inram = ($2 == ram) }
-		/^Rss:/ { if (inram) kb += $2 }
+		/^Rss:/ { if (inram) kb += $2; else other += $2 }
 		/^AnonHugePages:/ { if (inram) thp += $2 }
-		END { print kb + 0, thp + 0 }' "/proc/$2/smaps")
-	echo "BENCH mem run=$1 hwm=$_hwm rss=$_rss ram=${_ram% *} thp=${_ram#* }" \
-		"threads=$_thr"
+		END { print kb + 0, thp + 0, other + 0 }' "/proc/$2/smaps")
+	set -- "$1" $_ram
+	echo "BENCH mem run=$1 hwm=$_hwm rss=$_rss ram=$2 thp=$3 other=$4 threads=$_thr"
 }

@@ -192,6 +192,37 @@ static void snap_add(struct snap *s, uint32_t group, uint64_t attr, uint32_t cle
 	}
 }
 
+/*
+ * Append copies of regs[@first, @first + @n) (one vCPU's registers, read) for
+ * vCPU @cpu, whose redistributor or CPU interface @a (mpidr_attr()) selects.
+ * Every vCPU's redistributor and CPU interface start in the same state in a
+ * new vGIC, and each read of a per-vCPU register takes every vCPU's lock in
+ * KVM: reading them all would cost O(vCPUs^2) lock operations (8 s for 512
+ * vCPUs on the emulated test host), copying costs nothing.
+ */
+static void snap_clone(struct snap *s, size_t first, size_t n, uint64_t a, int cpu)
+{
+	for (size_t k = 0; k < n && !s->err; k++) {
+		struct kvm_gic *gic = s->gic;
+		struct gic_reg r = gic->regs[first + k];
+
+		r.attr = (r.attr & ~KVM_DEV_ARM_VGIC_V3_MPIDR_MASK) | a;
+		r.cpu = cpu;
+		if (gic->nregs == s->cap) {
+			size_t cap = s->cap ? 2 * s->cap : 256;
+			struct gic_reg *regs = realloc(gic->regs, cap * sizeof(*regs));
+
+			if (!regs) {
+				s->err = -ENOMEM;
+				return;
+			}
+			gic->regs = regs;
+			s->cap = cap;
+		}
+		gic->regs[gic->nregs++] = r;
+	}
+}
+
 /* The per-interrupt registers from INTID @first up to @nirqs, in @frame. */
 static void snap_irqs(struct snap *s, uint32_t group, uint64_t frame, unsigned int first,
 		      unsigned int nirqs, int cpu)
@@ -249,8 +280,10 @@ static int gic_snapshot(struct kvm_gic *gic, const uint64_t *mpidr, unsigned int
 	const uint32_t rdist = KVM_DEV_ARM_VGIC_GRP_REDIST_REGS;
 	const uint32_t sys = KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS;
 	struct snap s = { .gic = gic };
-	unsigned int nirqs, i;
+	unsigned int nirqs, i, pribits, napr;
+	size_t first, n;
 	uint32_t typer;
+	uint64_t a;
 	int ret;
 
 	ret = get_attr(gic->fd, dist, GICD_TYPER, &typer);
@@ -261,17 +294,22 @@ static int gic_snapshot(struct kvm_gic *gic, const uint64_t *mpidr, unsigned int
 	if (nirqs > GIC_MAX_INTID) {
 		nirqs = GIC_MAX_INTID;
 	}
-	for (i = 0; i < ncpus; i++) {
-		snap_add(&s, rdist, mpidr_attr(mpidr[i]) | GICR_CTLR, 0, (int)i, "GICR_CTLR");
+	/* each per-vCPU block: read for vCPU 0, copied for the others (snap_clone) */
+	first = gic->nregs;
+	snap_add(&s, rdist, mpidr_attr(mpidr[0]) | GICR_CTLR, 0, 0, "GICR_CTLR");
+	for (i = 1; i < ncpus; i++) {
+		snap_clone(&s, first, 1, mpidr_attr(mpidr[i]), (int)i);
 	}
 	gic->nctlr = gic->nregs;
-	for (i = 0; i < ncpus; i++) {
-		uint64_t a = mpidr_attr(mpidr[i]);
-
-		snap_add(&s, rdist, a | GICR_PROPBASER, 0, (int)i, "GICR_PROPBASER");
-		snap_add(&s, rdist, a | (GICR_PROPBASER + 4), 0, (int)i, "GICR_PROPBASER[63:32]");
-		snap_add(&s, rdist, a | GICR_PENDBASER, 0, (int)i, "GICR_PENDBASER");
-		snap_add(&s, rdist, a | (GICR_PENDBASER + 4), 0, (int)i, "GICR_PENDBASER[63:32]");
+	first = gic->nregs;
+	snap_add(&s, rdist, mpidr_attr(mpidr[0]) | GICR_PROPBASER, 0, 0, "GICR_PROPBASER");
+	snap_add(&s, rdist, mpidr_attr(mpidr[0]) | (GICR_PROPBASER + 4), 0, 0,
+		 "GICR_PROPBASER[63:32]");
+	snap_add(&s, rdist, mpidr_attr(mpidr[0]) | GICR_PENDBASER, 0, 0, "GICR_PENDBASER");
+	snap_add(&s, rdist, mpidr_attr(mpidr[0]) | (GICR_PENDBASER + 4), 0, 0,
+		 "GICR_PENDBASER[63:32]");
+	for (i = 1, n = gic->nregs - first; i < ncpus; i++) {
+		snap_clone(&s, first, n, mpidr_attr(mpidr[i]), (int)i);
 	}
 	snap_add(&s, dist, GICD_CTLR, 0, -1, "GICD_CTLR");
 	snap_irqs(&s, dist, 0, 32, nirqs, -1);
@@ -279,27 +317,28 @@ static int gic_snapshot(struct kvm_gic *gic, const uint64_t *mpidr, unsigned int
 		/* the upper half (Aff3) is RAZ/WI in KVM */
 		snap_add(&s, dist, GICD_IROUTER + i * 8, 0, -1, "GICD_IROUTER");
 	}
-	for (i = 0; i < ncpus; i++) {
-		snap_irqs(&s, rdist, mpidr_attr(mpidr[i]) | GICR_SGI, 0, 32, (int)i);
+	first = gic->nregs;
+	snap_irqs(&s, rdist, mpidr_attr(mpidr[0]) | GICR_SGI, 0, 32, 0);
+	for (i = 1, n = gic->nregs - first; i < ncpus; i++) {
+		snap_clone(&s, first, n, mpidr_attr(mpidr[i]), (int)i);
 	}
-	for (i = 0; i < ncpus && !s.err; i++) {
-		uint64_t a = mpidr_attr(mpidr[i]);
-		size_t first = gic->nregs;
-		unsigned int pribits, napr;
-
-		for (size_t k = 0; k < sizeof(icc) / sizeof(icc[0]); k++) {
-			snap_add(&s, sys, a | icc[k].enc, 0, (int)i, icc[k].name);
-		}
-		if (s.err) {
-			break;
-		}
-		/* ICC_CTLR_EL1.PRIbits: 5 bits -> AP{0,1}R0, 6 -> ..R1, 7 -> ..R3 */
-		pribits = ((gic->regs[first + 1].val >> 8) & 7) + 1;	/* icc[1] */
-		napr = pribits <= 5 ? 1 : 1u << (pribits - 5);
-		for (unsigned int k = 0; k < napr && k < 4; k++) {
-			snap_add(&s, sys, a | ICC(12, 8, 4 + k), 0, (int)i, ap0r[k]);
-			snap_add(&s, sys, a | ICC(12, 9, k), 0, (int)i, ap1r[k]);
-		}
+	first = gic->nregs;
+	a = mpidr_attr(mpidr[0]);
+	for (size_t k = 0; k < sizeof(icc) / sizeof(icc[0]); k++) {
+		snap_add(&s, sys, a | icc[k].enc, 0, 0, icc[k].name);
+	}
+	if (s.err) {
+		return s.err;
+	}
+	/* ICC_CTLR_EL1.PRIbits: 5 bits -> AP{0,1}R0, 6 -> ..R1, 7 -> ..R3 */
+	pribits = ((gic->regs[first + 1].val >> 8) & 7) + 1;	/* icc[1] */
+	napr = pribits <= 5 ? 1 : 1u << (pribits - 5);
+	for (unsigned int k = 0; k < napr && k < 4; k++) {
+		snap_add(&s, sys, a | ICC(12, 8, 4 + k), 0, 0, ap0r[k]);
+		snap_add(&s, sys, a | ICC(12, 9, k), 0, 0, ap1r[k]);
+	}
+	for (i = 1, n = gic->nregs - first; i < ncpus; i++) {
+		snap_clone(&s, first, n, mpidr_attr(mpidr[i]), (int)i);
 	}
 	return s.err;
 }

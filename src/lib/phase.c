@@ -12,7 +12,8 @@ static uint64_t marks[PHASE_COUNT];
 static const char *const names[PHASE_COUNT] = {
 	[PHASE_START] = "start",	 [PHASE_CONFIG] = "config",
 	[PHASE_VM] = "vm",		 [PHASE_RAM] = "ram",
-	[PHASE_IMAGES] = "images",	 [PHASE_CPUS] = "cpus",
+	[PHASE_IMAGES] = "images",	 [PHASE_VCPUS] = "vcpus",
+	[PHASE_CPUS] = "cpus",
 	[PHASE_DTB] = "dtb",		 [PHASE_DEVICES] = "devices",
 	[PHASE_LOADED] = "loaded",	 [PHASE_THREADS] = "threads",
 	[PHASE_POWERON] = "poweron",	 [PHASE_RUN] = "run",

@@ -23,7 +23,8 @@ enum phase {
 	PHASE_VM,	/* /dev/kvm opened, VM created */
 	PHASE_RAM,	/* guest RAM mapped and given to KVM */
 	PHASE_IMAGES,	/* kernel/initrd opened, RAM laid out */
-	PHASE_CPUS,	/* vGIC and every vCPU created */
+	PHASE_VCPUS,	/* vGIC device and every vCPU created */
+	PHASE_CPUS,	/* vGIC initialised, its reset state saved (gic_init) */
 	PHASE_DTB,	/* firmware set up, DT built */
 	PHASE_DEVICES,	/* devices created */
 	PHASE_LOADED,	/* kernel, initrd, DTB in guest RAM */

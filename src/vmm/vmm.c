@@ -253,6 +253,7 @@ static int create_cpus(struct vmm *v)
 			return ret;
 		}
 	}
+	phase_mark(PHASE_VCPUS);
 	ret = gic_init(&v->gic, v->mpidr, v->ncpus);
 	if (ret) {
 		fprintf(stderr, "hotvm: cannot initialise the vGIC: %s\n", strerror(-ret));
