@@ -15,7 +15,7 @@
  * (ioctl's outcome depends on its arguments, so the kernel's per-syscall
  * cache of constant outcomes cannot answer it). ioctl is tested first and
  * KVM_RUN, KVM_SET_ONE_REG and KVM_GET_ONE_REG lead its table: KVM_RUN is
- * allowed after 8 instructions, not after the ~80 that testing the other
+ * allowed by the 9th instruction, not after the ~80 that testing the other
  * system calls first took. Those others are answered from that cache
  * after their first call, whatever their place here.
  *
