@@ -162,15 +162,13 @@ struct snap {
 	int err;
 };
 
-/* Read one register into the snapshot (a no-op after an error). */
-static void snap_add(struct snap *s, uint32_t group, uint64_t attr, uint32_t clear, int cpu,
-		     const char *name)
+/* Room for one more register (NULL after an error, or with s->err = -ENOMEM). */
+static struct gic_reg *snap_slot(struct snap *s)
 {
 	struct kvm_gic *gic = s->gic;
-	struct gic_reg *r;
 
 	if (s->err) {
-		return;
+		return NULL;
 	}
 	if (gic->nregs == s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 256;
@@ -178,12 +176,24 @@ static void snap_add(struct snap *s, uint32_t group, uint64_t attr, uint32_t cle
 
 		if (!regs) {
 			s->err = -ENOMEM;
-			return;
+			return NULL;
 		}
 		gic->regs = regs;
 		s->cap = cap;
 	}
-	r = &gic->regs[gic->nregs];
+	return &gic->regs[gic->nregs];
+}
+
+/* Read one register into the snapshot (a no-op after an error). */
+static void snap_add(struct snap *s, uint32_t group, uint64_t attr, uint32_t clear, int cpu,
+		     const char *name)
+{
+	struct kvm_gic *gic = s->gic;
+	struct gic_reg *r = snap_slot(s);
+
+	if (!r) {
+		return;
+	}
 	*r = (struct gic_reg){ .group = group, .attr = attr, .clear = clear, .cpu = cpu,
 			       .name = name };
 	s->err = reg_read(gic->fd, r);
@@ -202,24 +212,17 @@ static void snap_add(struct snap *s, uint32_t group, uint64_t attr, uint32_t cle
  */
 static void snap_clone(struct snap *s, size_t first, size_t n, uint64_t a, int cpu)
 {
-	for (size_t k = 0; k < n && !s->err; k++) {
-		struct kvm_gic *gic = s->gic;
-		struct gic_reg r = gic->regs[first + k];
+	for (size_t k = 0; k < n; k++) {
+		struct gic_reg *r = snap_slot(s);
 
-		r.attr = (r.attr & ~KVM_DEV_ARM_VGIC_V3_MPIDR_MASK) | a;
-		r.cpu = cpu;
-		if (gic->nregs == s->cap) {
-			size_t cap = s->cap ? 2 * s->cap : 256;
-			struct gic_reg *regs = realloc(gic->regs, cap * sizeof(*regs));
-
-			if (!regs) {
-				s->err = -ENOMEM;
-				return;
-			}
-			gic->regs = regs;
-			s->cap = cap;
+		if (!r) {
+			return;
 		}
-		gic->regs[gic->nregs++] = r;
+		/* after snap_slot(): it may have moved the array */
+		*r = s->gic->regs[first + k];
+		r->attr = (r->attr & ~KVM_DEV_ARM_VGIC_V3_MPIDR_MASK) | a;
+		r->cpu = cpu;
+		s->gic->nregs++;
 	}
 }
 
