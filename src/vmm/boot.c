@@ -209,15 +209,17 @@ static int copy_in(struct vmm *v, uint64_t gpa, const void *src, size_t len)
 }
 
 /* Read @f into guest RAM at @gpa (bounds-checked). */
-static int load_file(struct vmm *v, uint64_t gpa, const struct boot_file *f)
+/* Read [@off, @off + @len) of @f into guest RAM at @gpa. */
+static int load_range(struct vmm *v, const struct boot_file *f, uint64_t gpa, uint64_t off,
+		      uint64_t len)
 {
-	void *dst = ram_ptr(&v->ram, gpa, f->size);
+	void *dst = ram_ptr(&v->ram, gpa, len);
 
 	if (!dst) {
 		fprintf(stderr, "hotvm: %s outside guest RAM (internal error)\n", f->what);
 		return -EFAULT;
 	}
-	return read_image(f, dst, f->size, 0);
+	return len ? read_image(f, dst, (size_t)len, (off_t)off) : 0;
 }
 
 /*
@@ -334,10 +336,10 @@ static int load_tables(struct vmm *v)
 
 int boot_load(struct vmm *v)
 {
-	int ret = load_file(v, v->layout.kernel, &v->kernel);
+	int ret = load_range(v, &v->kernel, v->layout.kernel, 0, v->kernel.size);
 
 	if (!ret && v->initrd.fd >= 0) {
-		ret = load_file(v, v->layout.initrd, &v->initrd);
+		ret = load_range(v, &v->initrd, v->layout.initrd, 0, v->initrd.size);
 	}
 	return ret ? ret : load_tables(v);
 }
@@ -357,19 +359,6 @@ struct boot_loader {
 	uint64_t tail;		/* the loader thread's part of the kernel: its last bytes */
 	int ret;
 };
-
-/* Read [@off, @off + @len) of @f into guest RAM at @gpa. */
-static int load_range(struct vmm *v, const struct boot_file *f, uint64_t gpa, uint64_t off,
-		      uint64_t len)
-{
-	void *dst = ram_ptr(&v->ram, gpa, len);
-
-	if (!dst) {
-		fprintf(stderr, "hotvm: %s outside guest RAM (internal error)\n", f->what);
-		return -EFAULT;
-	}
-	return len ? read_image(f, dst, (size_t)len, (off_t)off) : 0;
-}
 
 static void *loader_thread(void *arg)
 {
