@@ -36,6 +36,12 @@ static bool stopping(struct vmm *v)
 	return __atomic_load_n(&v->vm.state, __ATOMIC_ACQUIRE) != VM_RUNNING;
 }
 
+/* KVM_ARM_VCPU_INIT again, as a runnable vCPU: a warm reset. */
+static int warm_reset(struct cpu *c)
+{
+	return vcpu_init(&c->vcpu, c->vcpu.features & ~VCPU_FEAT_POWER_OFF);
+}
+
 /*
  * Warm-reset the vCPU and point it at @entry with x0 = @x0 (DEN 0022 CPU_ON), in
  * the data endianness @be (DEN 0022 entry conditions: the CPU_ON caller's, or the
@@ -52,7 +58,7 @@ static int enter_at(struct cpu *c, uint64_t entry, uint64_t x0, bool be)
 	int ret = 0;
 
 	if (!c->vcpu.fresh) {
-		ret = vcpu_init(&c->vcpu, c->vcpu.features & ~VCPU_FEAT_POWER_OFF);
+		ret = warm_reset(c);
 	}
 	ret = ret ? ret : vcpu_setreg(&c->vcpu, kvm_pcreg(), entry);
 	ret = ret ? ret : vcpu_setreg(&c->vcpu, kvm_xreg(0), x0);
@@ -217,10 +223,7 @@ static int wake(struct cpu *c)
  */
 static int reset_parked(struct cpu *c)
 {
-	if (stopping(c->vmm)) {
-		return 0;
-	}
-	return vcpu_init(&c->vcpu, c->vcpu.features & ~VCPU_FEAT_POWER_OFF);
+	return stopping(c->vmm) ? 0 : warm_reset(c);
 }
 
 static void mmio(struct cpu *c, const struct exit_info *e)
@@ -281,9 +284,8 @@ static void stats_print(const struct cpu *c)
 		[ACT_PARK] = "park", [ACT_SUSPEND] = "suspend",
 	};
 	const struct cpu_stats *st = &c->stats;
-	const char *env = getenv("HOTVM_STATS");
 
-	if (!env || strcmp(env, "1") || !st->poweron) {
+	if (!vmm_stats() || !st->poweron) {
 		return;
 	}
 	fprintf(stderr, "hotvm-stats: vcpu=%u what=poweron count=%" PRIu64 " ioctls=%" PRIu64 "\n",
@@ -337,7 +339,9 @@ static int run_loop(struct cpu *c)
 		act = exit_decide(&e, &v->policy);
 		next = act;
 		if (act == ACT_HYPERCALL) {
-			phase_mark(PHASE_HCALL);
+			if (!c->stats.exits[ACT_HYPERCALL]) {
+				phase_mark(PHASE_HCALL);	/* this vCPU's first: off the hot path */
+			}
 			next = hypercall(c, &e, &call);	/* fw_call() fills call's results */
 		}
 		switch (next) {
