@@ -288,9 +288,9 @@ void virtio_reset(struct vmm *v)
 
 void virtio_close(struct vmm *v)
 {
-	const char *stats = getenv("HOTVM_STATS");
+	bool stats = vmm_stats();
 
-	for (unsigned int i = 0; stats && !strcmp(stats, "1") && i < MACHINE_VIRTIO_SLOTS; i++) {
+	for (unsigned int i = 0; stats && i < MACHINE_VIRTIO_SLOTS; i++) {
 		if (v->virtio[i]) {
 			/* the exits a device cost: register accesses (kicks never exit) */
 			fprintf(stderr, "hotvm-stats: dev=%s%u what=mmio count=%llu\n",

@@ -37,6 +37,13 @@ void vmm_log(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+bool vmm_stats(void)
+{
+	const char *env = getenv("HOTVM_STATS");
+
+	return env && !strcmp(env, "1");
+}
+
 enum vm_answer vmm_request(struct vmm *v, enum vm_event ev)
 {
 	enum vm_answer ans;
@@ -239,13 +246,14 @@ static int create_cpus(struct vmm *v)
 	}
 	for (i = 0; i < v->ncpus; i++) {
 		struct cpu *c = &v->cpus[i];
+		unsigned int off = i && !v->psci_user ? VCPU_FEAT_POWER_OFF : 0;
 
 		c->vmm = v;
 		c->index = i;
 		c->vcpu.fd = -1;
 		pthread_cond_init(&c->wake, NULL);
 		ret = vcpu_create(&v->kvm, &c->vcpu, i);
-		ret = ret ? ret : vcpu_init(&c->vcpu, feat | (i && !v->psci_user ? VCPU_FEAT_POWER_OFF : 0));
+		ret = ret ? ret : vcpu_init(&c->vcpu, feat | off);
 		ret = ret ? ret : (feat ? vcpu_pmuirq(&c->vcpu, m->pmu_intid) : 0);
 		ret = ret ? ret : vcpu_getreg(&c->vcpu, kvm_mpidrreg(), &v->mpidr[i]);
 		if (ret) {
@@ -679,7 +687,6 @@ static int reached(enum phase p)
 int vmm_run(struct config *cfg)
 {
 	struct vmm v = { .cfg = cfg, .gic = { -1, -1 } };
-	const char *stats;
 	int status = 1;
 
 	log_level = cfg->loglevel;
@@ -691,11 +698,14 @@ int vmm_run(struct config *cfg)
 	v.reset_delay_ms = reset_delay_ms();
 	signal(SIGPIPE, SIG_IGN);
 
-	if (open_kvm(&v) || reached(PHASE_VM) || map_ram(&v) || reached(PHASE_RAM) ||
-	    boot_prepare(&v) || reached(PHASE_IMAGES) || boot_load_start(&v) || create_cpus(&v) ||
-	    reached(PHASE_CPUS) || setup_firmware(&v) || boot_dtb(&v) || reached(PHASE_DTB) ||
-	    setup_devices(&v) || virtio_setup(&v) || reached(PHASE_DEVICES) || boot_load_finish(&v) ||
-	    reached(PHASE_LOADED) || start_api(&v)) {
+	if (open_kvm(&v) || reached(PHASE_VM) ||
+	    map_ram(&v) || reached(PHASE_RAM) ||
+	    boot_prepare(&v) || reached(PHASE_IMAGES) ||
+	    boot_load_start(&v) || create_cpus(&v) || reached(PHASE_CPUS) ||
+	    setup_firmware(&v) || boot_dtb(&v) || reached(PHASE_DTB) ||
+	    setup_devices(&v) || virtio_setup(&v) || reached(PHASE_DEVICES) ||
+	    boot_load_finish(&v) || reached(PHASE_LOADED) ||
+	    start_api(&v)) {
 		goto out;
 	}
 	vmm_log(LOG_INFO, "%u vCPUs (%u enabled), %lu MiB, %s, PSCI %u.%u in %s", v.ncpus,
@@ -714,8 +724,7 @@ int vmm_run(struct config *cfg)
 	status = supervise(&v);
 out:
 	destroy(&v);
-	stats = getenv("HOTVM_STATS");
-	if (stats && !strcmp(stats, "1")) {
+	if (vmm_stats()) {
 		phase_print(stderr);
 	}
 	return status;

@@ -155,6 +155,8 @@ int vmm_run(struct config *cfg);
 /* Give @ev (VM_EV_RESET/POWEROFF/HIBERNATE/FAIL) to the state machine; kick the vCPUs. */
 enum vm_answer vmm_request(struct vmm *v, enum vm_event ev);
 void vmm_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* HOTVM_STATS=1 in the environment: print the counters and phases at exit (stderr). */
+bool vmm_stats(void);
 
 /* cpu.c */
 void *cpu_thread(void *arg);
