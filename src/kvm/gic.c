@@ -203,26 +203,31 @@ static void snap_add(struct snap *s, uint32_t group, uint64_t attr, uint32_t cle
 }
 
 /*
- * Append copies of regs[@first, @first + @n) (one vCPU's registers, read) for
- * vCPU @cpu, whose redistributor or CPU interface @a (mpidr_attr()) selects.
- * Every vCPU's redistributor and CPU interface start in the same state in a
- * new vGIC, and each read of a per-vCPU register takes every vCPU's lock in
- * KVM: reading them all would cost O(vCPUs^2) lock operations (8 s for 512
- * vCPUs on the emulated test host), copying costs nothing.
+ * Append copies of regs[@first, nregs) (vCPU 0's registers of one kind,
+ * just read) for vCPUs 1..@ncpus-1, each with its own redistributor or CPU
+ * interface in the attribute (mpidr_attr()). Every vCPU's redistributor and
+ * CPU interface start in the same state in a new vGIC, and each read of a
+ * per-vCPU register takes every vCPU's lock in KVM: reading them all would
+ * cost O(vCPUs^2) lock operations (8 s for 512 vCPUs on the emulated test
+ * host), copying costs nothing.
  */
-static void snap_clone(struct snap *s, size_t first, size_t n, uint64_t a, int cpu)
+static void snap_others(struct snap *s, size_t first, const uint64_t *mpidr, unsigned int ncpus)
 {
-	for (size_t k = 0; k < n; k++) {
-		struct gic_reg *r = snap_slot(s);
+	size_t n = s->gic->nregs - first;
 
-		if (!r) {
-			return;
+	for (unsigned int i = 1; i < ncpus; i++) {
+		for (size_t k = 0; k < n; k++) {
+			struct gic_reg *r = snap_slot(s);
+
+			if (!r) {
+				return;
+			}
+			/* after snap_slot(): it may have moved the array */
+			*r = s->gic->regs[first + k];
+			r->attr = (r->attr & ~KVM_DEV_ARM_VGIC_V3_MPIDR_MASK) | mpidr_attr(mpidr[i]);
+			r->cpu = (int)i;
+			s->gic->nregs++;
 		}
-		/* after snap_slot(): it may have moved the array */
-		*r = s->gic->regs[first + k];
-		r->attr = (r->attr & ~KVM_DEV_ARM_VGIC_V3_MPIDR_MASK) | a;
-		r->cpu = cpu;
-		s->gic->nregs++;
 	}
 }
 
@@ -284,7 +289,7 @@ static int gic_snapshot(struct kvm_gic *gic, const uint64_t *mpidr, unsigned int
 	const uint32_t sys = KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS;
 	struct snap s = { .gic = gic };
 	unsigned int nirqs, i, pribits, napr;
-	size_t first, n;
+	size_t first;
 	uint32_t typer;
 	uint64_t a;
 	int ret;
@@ -297,23 +302,18 @@ static int gic_snapshot(struct kvm_gic *gic, const uint64_t *mpidr, unsigned int
 	if (nirqs > GIC_MAX_INTID) {
 		nirqs = GIC_MAX_INTID;
 	}
-	/* each per-vCPU block: read for vCPU 0, copied for the others (snap_clone) */
+	/* each per-vCPU block: read for vCPU 0 (@a), copied for the others (snap_others) */
+	a = mpidr_attr(mpidr[0]);
 	first = gic->nregs;
-	snap_add(&s, rdist, mpidr_attr(mpidr[0]) | GICR_CTLR, 0, 0, "GICR_CTLR");
-	for (i = 1; i < ncpus; i++) {
-		snap_clone(&s, first, 1, mpidr_attr(mpidr[i]), (int)i);
-	}
+	snap_add(&s, rdist, a | GICR_CTLR, 0, 0, "GICR_CTLR");
+	snap_others(&s, first, mpidr, ncpus);
 	gic->nctlr = gic->nregs;
 	first = gic->nregs;
-	snap_add(&s, rdist, mpidr_attr(mpidr[0]) | GICR_PROPBASER, 0, 0, "GICR_PROPBASER");
-	snap_add(&s, rdist, mpidr_attr(mpidr[0]) | (GICR_PROPBASER + 4), 0, 0,
-		 "GICR_PROPBASER[63:32]");
-	snap_add(&s, rdist, mpidr_attr(mpidr[0]) | GICR_PENDBASER, 0, 0, "GICR_PENDBASER");
-	snap_add(&s, rdist, mpidr_attr(mpidr[0]) | (GICR_PENDBASER + 4), 0, 0,
-		 "GICR_PENDBASER[63:32]");
-	for (i = 1, n = gic->nregs - first; i < ncpus; i++) {
-		snap_clone(&s, first, n, mpidr_attr(mpidr[i]), (int)i);
-	}
+	snap_add(&s, rdist, a | GICR_PROPBASER, 0, 0, "GICR_PROPBASER");
+	snap_add(&s, rdist, a | (GICR_PROPBASER + 4), 0, 0, "GICR_PROPBASER[63:32]");
+	snap_add(&s, rdist, a | GICR_PENDBASER, 0, 0, "GICR_PENDBASER");
+	snap_add(&s, rdist, a | (GICR_PENDBASER + 4), 0, 0, "GICR_PENDBASER[63:32]");
+	snap_others(&s, first, mpidr, ncpus);
 	snap_add(&s, dist, GICD_CTLR, 0, -1, "GICD_CTLR");
 	snap_irqs(&s, dist, 0, 32, nirqs, -1);
 	for (i = 32; i < nirqs; i++) {
@@ -321,12 +321,9 @@ static int gic_snapshot(struct kvm_gic *gic, const uint64_t *mpidr, unsigned int
 		snap_add(&s, dist, GICD_IROUTER + i * 8, 0, -1, "GICD_IROUTER");
 	}
 	first = gic->nregs;
-	snap_irqs(&s, rdist, mpidr_attr(mpidr[0]) | GICR_SGI, 0, 32, 0);
-	for (i = 1, n = gic->nregs - first; i < ncpus; i++) {
-		snap_clone(&s, first, n, mpidr_attr(mpidr[i]), (int)i);
-	}
+	snap_irqs(&s, rdist, a | GICR_SGI, 0, 32, 0);
+	snap_others(&s, first, mpidr, ncpus);
 	first = gic->nregs;
-	a = mpidr_attr(mpidr[0]);
 	for (size_t k = 0; k < sizeof(icc) / sizeof(icc[0]); k++) {
 		snap_add(&s, sys, a | icc[k].enc, 0, 0, icc[k].name);
 	}
@@ -340,9 +337,7 @@ static int gic_snapshot(struct kvm_gic *gic, const uint64_t *mpidr, unsigned int
 		snap_add(&s, sys, a | ICC(12, 8, 4 + k), 0, 0, ap0r[k]);
 		snap_add(&s, sys, a | ICC(12, 9, k), 0, 0, ap1r[k]);
 	}
-	for (i = 1, n = gic->nregs - first; i < ncpus; i++) {
-		snap_clone(&s, first, n, mpidr_attr(mpidr[i]), (int)i);
-	}
+	snap_others(&s, first, mpidr, ncpus);
 	return s.err;
 }
 
