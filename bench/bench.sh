@@ -55,20 +55,33 @@ bench_run() {
 	_rc=$?
 	_ms=$(($(now_ms) - _t0))
 	exec 8>&-
-	tr -d '\r' <"$_dir/out" | grep -E '^BENCH |^RESULT|^not ok|^Bail' |
-		sed "s/^BENCH guest /BENCH guest run=$_label /"
-	# a Linux guest's clock when it powers off (printed even with `quiet`)
-	tr -d '\r' <"$_dir/out" |
-		sed -n "s/.*\[ *\([0-9.]*\)\] reboot: Power down.*/BENCH guest run=$_label poweroff=\1/p"
-	sed -n "s/^hotvm-stats: /BENCH stats run=$_label /p" "$_dir/err"
-	grep -v '^hotvm-stats: ' "$_dir/err" | head -n 20
-	echo "BENCH run run=$_label rc=$_rc ms=$_ms${_held:+ held=$_held}"
-	if [ "$_rc" -ne 0 ]; then
-		echo "--- guest output ($_label):"
-		tr -d '\r' <"$_dir/out" | tail -n 30
-	fi
+	bench_report "$_label" "$_dir" "$_rc" "$_ms" "$_held"
 	rm -rf "$_dir"
 	return "$_rc"
+}
+
+# bench_report LABEL DIR RC MS [HELD]: what a run left in DIR/out (the
+# guest's console) and DIR/err (the program's stderr), as BENCH lines: the
+# guest's BENCH lines ("BENCH guest" ones with run=LABEL added; a Linux
+# guest's "reboot: Power down" as "BENCH guest run=LABEL poweroff=ITS-UPTIME"),
+# the counters ("hotvm-stats:" as "BENCH stats run=LABEL", the floor's
+# "floor-stats:" as "BENCH floor run=LABEL"), up to 20 other stderr lines,
+# "BENCH run run=LABEL rc=RC ms=MS [held=HELD]", and the guest's last
+# output when RC is not 0.
+bench_report() {
+	tr -d '\r' <"$2/out" | grep -E '^BENCH |^RESULT|^not ok|^Bail' |
+		sed "s/^BENCH guest /BENCH guest run=$1 /"
+	# a Linux guest's clock when it powers off (printed even with `quiet`)
+	tr -d '\r' <"$2/out" |
+		sed -n "s/.*\[ *\([0-9.]*\)\] reboot: Power down.*/BENCH guest run=$1 poweroff=\1/p"
+	sed -n -e "s/^hotvm-stats: /BENCH stats run=$1 /p" \
+		-e "s/^floor-stats: /BENCH floor run=$1 /p" "$2/err"
+	grep -v -E '^(hotvm|floor)-stats: ' "$2/err" | head -n 20
+	echo "BENCH run run=$1 rc=$3 ms=$4${5:+ held=$5}"
+	if [ "$3" -ne 0 ]; then
+		echo "--- guest output ($1):"
+		tr -d '\r' <"$2/out" | tail -n 30
+	fi
 }
 
 # bench_mem LABEL PID MIB: hotvm's peak RSS (VmHWM in /proc/PID/status) and

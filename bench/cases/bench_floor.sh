@@ -37,22 +37,14 @@ IOC_TRIG='hist:keys=common_pid,cmd.hex:sort=common_pid,cmd:size=4096'
 rc=0
 
 # floor_run LABEL BOOTARGS: the floor on the bench guest, printed as
-# bench_run prints hotvm ("BENCH floor run=LABEL hypercalls=..." for its
-# counters).
+# bench_run prints hotvm (bench_report: "BENCH floor run=LABEL
+# hypercalls=..." for its counters).
 floor_run() {
 	_d=$(mktemp -d)
 	_t0=$(now_ms)
 	floor -m 64 -p "$2" "$GUEST" </dev/null >"$_d/out" 2>"$_d/err"
 	_rc=$?
-	_ms=$(($(now_ms) - _t0))
-	tr -d '\r' <"$_d/out" | grep -E '^BENCH |^RESULT|^not ok|^Bail'
-	sed -n "s/^floor-stats: /BENCH floor run=$1 /p" "$_d/err"
-	grep -v '^floor-stats: ' "$_d/err" | head -n 20
-	echo "BENCH run run=$1 rc=$_rc ms=$_ms"
-	if [ "$_rc" -ne 0 ]; then
-		echo "--- guest output ($1):"
-		tr -d '\r' <"$_d/out" | tail -n 30
-	fi
+	bench_report "$1" "$_d" "$_rc" $(($(now_ms) - _t0))
 	rm -rf "$_d"
 	return "$_rc"
 }

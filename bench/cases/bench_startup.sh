@@ -39,9 +39,7 @@ for n in ${BENCH_STARTUP_CPUS:-8 512}; do
 	"$HOTVM" ctl --api-socket "$sock" shutdown >/dev/null 2>&1
 	wait $pid
 	r=$?
-	sed -n "s/^hotvm-stats: /BENCH stats run=$label /p" "$d/err"
-	grep -v '^hotvm-stats: ' "$d/err" | head -n 20
-	echo "BENCH run run=$label rc=$r ms=$(($(now_ms) - t0)) held=$held"
+	bench_report "$label" "$d" $r $(($(now_ms) - t0)) $held
 	[ $r -eq 0 ] || rc=1
 done
 rm -rf "$d"
