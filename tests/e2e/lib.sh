@@ -111,3 +111,14 @@ fail() {
 	echo "not ok - $*"
 	fails=$((fails + 1))
 }
+
+# soak_case CASE: run the e2e case $T/cases/CASE.sh (a make soak campaign,
+# tests/soak/*.sh, with its parameters exported), its output shown and kept
+# in /tmp/soak.out for the totals; its exit status in $SOAK_RC.
+soak_case() {
+	{
+		sh "$T/cases/$1.sh"
+		echo $? >/tmp/soak.rc
+	} 2>&1 | tee /tmp/soak.out
+	SOAK_RC=$(cat /tmp/soak.rc)
+}

@@ -4,12 +4,9 @@
 # between boot 1 and the last boot must stay within 64 KiB.
 # timeout: 900
 export HOSTILE_CALLS=${HOSTILE_CALLS:-84000}
-{
-	sh "$T/cases/guest_hostile.sh"
-	echo $? >/tmp/soak.rc
-} 2>&1 | tee /tmp/soak.out
-rc=$(cat /tmp/soak.rc)
+. "$T/lib.sh"
+soak_case guest_hostile
 calls=$(sed -n 's/^# totals: \([0-9]*\) random calls.*/\1/p' /tmp/soak.out)
 mem=$(sed -n 's/^memory: hotvm RSS outside guest RAM: early \([0-9]*\) KiB.*late \([0-9]*\) KiB at.*/rss_early_kib=\1 rss_late_kib=\2/p' /tmp/soak.out)
-echo "SOAK-TOTAL: hostile calls=${calls:-?} vcpus=4 $mem exit=$rc"
-exit "$rc"
+echo "SOAK-TOTAL: hostile calls=${calls:-?} vcpus=4 $mem exit=$SOAK_RC"
+exit "$SOAK_RC"

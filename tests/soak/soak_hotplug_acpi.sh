@@ -4,12 +4,9 @@
 # must not grow by more than 64 KiB from cycle 500 to the end.
 # timeout: 2400
 export CYCLES=${CYCLES:-1000}
-{
-	sh "$T/cases/acpi_hotplug_cycles.sh"
-	echo $? >/tmp/soak.rc
-} 2>&1 | tee /tmp/soak.out
-rc=$(cat /tmp/soak.rc)
+. "$T/lib.sh"
+soak_case acpi_hotplug_cycles
 cycles=$(sed -n 's/^ok - \([0-9]*\) cycles of cpu-add 2.*/\1/p' /tmp/soak.out)
 mem=$(sed -n 's/^hotvm RSS without guest RAM: \([0-9]*\) KiB after 20 cycles, \([0-9]*\) KiB after [0-9]* (\([0-9]*\) KiB after \([0-9]*\)).*/rss_kib_after_20=\1 rss_kib_after_\4=\3 rss_kib_end=\2/p' /tmp/soak.out)
-echo "SOAK-TOTAL: hotplug-acpi cycles=${cycles:-?} $mem exit=$rc"
-exit "$rc"
+echo "SOAK-TOTAL: hotplug-acpi cycles=${cycles:-?} $mem exit=$SOAK_RC"
+exit "$SOAK_RC"

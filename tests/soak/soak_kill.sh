@@ -4,11 +4,8 @@
 # socket path and disk works.
 # timeout: 1800
 export KILLS=${KILLS:-20}
-{
-	sh "$T/cases/virtio_blk_kill.sh"
-	echo $? >/tmp/soak.rc
-} 2>&1 | tee /tmp/soak.out
-rc=$(cat /tmp/soak.rc)
+. "$T/lib.sh"
+soak_case virtio_blk_kill
 t=$(sed -n 's/^soak-total: kills \([0-9]*\) records \([0-9]*\) bytes \([0-9]*\) ms \([0-9]*\)$/kills=\1 records_synced=\2 bytes=\3 ms=\4/p' /tmp/soak.out)
-echo "SOAK-TOTAL: kill-9 ${t:-kills=?} exit=$rc"
-exit "$rc"
+echo "SOAK-TOTAL: kill-9 ${t:-kills=?} exit=$SOAK_RC"
+exit "$SOAK_RC"
